@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import {
+  contract,
+  isChannelName,
+  type ChannelName,
+  type ParsedRequestOf,
+  type ResponseOf,
+} from '../../shared/contract';
+import { AppError, toErrorShape, type Result } from '../../shared/errors';
+
+export interface CallContext {
+  /** Which transport the call came through. */
+  transport: 'ipc' | 'bridge' | 'test';
+}
+
+export type Handler<C extends ChannelName> = (
+  request: ParsedRequestOf<C>,
+  context: CallContext,
+) => ResponseOf<C> | Promise<ResponseOf<C>>;
+
+export type HandlersFor<C extends ChannelName> = { [K in C]: Handler<K> };
+export type Handlers = HandlersFor<ChannelName>;
+
+export type Dispatch = (channel: unknown, request: unknown, context: CallContext) => Promise<Result<unknown>>;
+
+/**
+ * The one place every request goes through, whatever the transport: the channel must exist, the
+ * request must match its schema (else `invalid_request` and the handler never runs), and any
+ * failure becomes a typed error.
+ */
+export function createDispatch(handlers: Handlers): Dispatch {
+  return async (channel, request, context) => {
+    if (!isChannelName(channel)) {
+      return { ok: false, error: { code: 'unknown_channel', message: `Unknown channel: ${String(channel).slice(0, 100)}` } };
+    }
+    const schema: z.ZodType = contract[channel].request;
+    const parsed = schema.safeParse(request ?? {});
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: {
+          code: 'invalid_request',
+          message: `Invalid request for ${channel}: ${z.prettifyError(parsed.error)}`,
+          details: parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })),
+        },
+      };
+    }
+    try {
+      const handler = handlers[channel] as (req: unknown, ctx: CallContext) => unknown;
+      const value = await handler(parsed.data, context);
+      return { ok: true, value };
+    } catch (error) {
+      return { ok: false, error: toErrorShape(error) };
+    }
+  };
+}
+
+/** Unwraps a Result for code inside main and tests. */
+export function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw new AppError(result.error.code, result.error.message, result.error.details);
+}

@@ -1,0 +1,68 @@
+import type { Db } from '../storage/database';
+
+/** Where the Gemini API key lives. The key never leaves main. */
+export interface SecretStore {
+  readonly kind: 'safeStorage' | 'environment' | 'memory';
+  get(): string | null;
+  set(value: string | null): void;
+}
+
+/** Encrypts with the OS keychain (Electron `safeStorage`), injected by the shell. */
+export interface SecretCipher {
+  isEncryptionAvailable(): boolean;
+  encryptString(plain: string): Buffer;
+  decryptString(cipher: Buffer): string;
+}
+
+const API_KEY = 'gemini_api_key';
+
+/** Desktop: the ciphertext is stored in SQLite, the plain key only in memory. */
+export class EncryptedSecretStore implements SecretStore {
+  readonly kind = 'safeStorage' as const;
+  constructor(
+    private readonly db: Db,
+    private readonly cipher: SecretCipher,
+  ) {}
+
+  get(): string | null {
+    const row = this.db.prepare('SELECT ciphertext FROM secrets WHERE name = ?').get(API_KEY) as
+      | { ciphertext: Buffer }
+      | undefined;
+    if (!row || !this.cipher.isEncryptionAvailable()) return null;
+    return this.cipher.decryptString(row.ciphertext);
+  }
+
+  set(value: string | null): void {
+    if (value === null) {
+      this.db.prepare('DELETE FROM secrets WHERE name = ?').run(API_KEY);
+      return;
+    }
+    if (!this.cipher.isEncryptionAvailable()) {
+      throw new Error('the OS keychain is not available, so the API key cannot be stored safely');
+    }
+    this.db
+      .prepare(
+        'INSERT INTO secrets (name, ciphertext, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at',
+      )
+      .run(API_KEY, this.cipher.encryptString(value), Date.now());
+  }
+}
+
+/** Bridge mode: the key comes from `GEMINI_API_KEY` and stays in this process only. */
+export class ProcessSecretStore implements SecretStore {
+  readonly kind: 'environment' | 'memory';
+  private value: string | null;
+
+  constructor(initial: string | undefined) {
+    this.value = initial && initial.trim() ? initial.trim() : null;
+    this.kind = this.value ? 'environment' : 'memory';
+  }
+
+  get(): string | null {
+    return this.value;
+  }
+
+  set(value: string | null): void {
+    this.value = value;
+  }
+}

@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { StorageStatus } from '../../shared/contract/app';
+import { AppError } from '../../shared/errors';
+
+export type Db = Database.Database;
+
+/** One schema step. `up` runs inside a transaction together with the version bump. */
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Db): void;
+}
+
+export interface OpenedDatabase {
+  db: Db;
+  status: StorageStatus;
+}
+
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Opens (or creates) the app's SQLite file with WAL, foreign keys and a busy timeout, then applies
+ * pending migrations. A file that is not a database or is damaged is never replaced: the error
+ * names the state so the UI can tell the user.
+ */
+export function openDatabase(file: string, migrations: readonly Migration[]): OpenedDatabase {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  } catch (error) {
+    throw storageError('unreadable', file, error);
+  }
+  try {
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal') throw new Error(`journal_mode is ${String(mode)}, WAL could not be enabled`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  } catch (error) {
+    db.close();
+    throw storageError(classify(error), file, error);
+  }
+  try {
+    const schemaVersion = runMigrations(db, migrations);
+    return { db, status: { state: 'ok', path: file, schemaVersion } };
+  } catch (error) {
+    db.close();
+    throw error instanceof AppError ? error : storageError(classify(error), file, error);
+  }
+}
+
+export function schemaVersionOf(db: Db): number {
+  return Number(db.pragma('user_version', { simple: true }));
+}
+
+/**
+ * Applies every migration newer than the file's `user_version`, each in its own transaction with
+ * its version bump, so a failing step leaves the file at the previous version.
+ */
+export function runMigrations(db: Db, migrations: readonly Migration[]): number {
+  const ordered = [...migrations].sort((a, b) => a.version - b.version);
+  for (let i = 1; i < ordered.length; i++) {
+    if (ordered[i]!.version === ordered[i - 1]!.version) {
+      throw new Error(`two migrations share version ${ordered[i]!.version}`);
+    }
+  }
+  let current = schemaVersionOf(db);
+  for (const migration of ordered) {
+    if (migration.version <= current) continue;
+    try {
+      db.transaction(() => {
+        migration.up(db);
+        db.pragma(`user_version = ${migration.version}`);
+      })();
+    } catch (error) {
+      throw new AppError(
+        'migration_failed',
+        `Database migration ${migration.version} (${migration.name}) failed; the file stays at version ${current}: ${messageOf(error)}`,
+        { version: migration.version, name: migration.name, schemaVersion: current },
+      );
+    }
+    current = migration.version;
+  }
+  return current;
+}
+
+export function integrityCheck(db: Db): string {
+  return String(db.pragma('integrity_check', { simple: true }));
+}
+
+function classify(error: unknown): 'corrupt' | 'unreadable' {
+  const code = (error as { code?: string }).code ?? '';
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' ? 'corrupt' : 'unreadable';
+}
+
+function storageError(state: 'corrupt' | 'unreadable', file: string, error: unknown): AppError {
+  const what =
+    state === 'corrupt'
+      ? 'is damaged or is not an MM Assistant database'
+      : 'cannot be opened (check permissions and free disk space)';
+  return new AppError('storage_unavailable', `The data file ${file} ${what}: ${messageOf(error)}. It was left untouched.`, {
+    state,
+    path: file,
+  });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

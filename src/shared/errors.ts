@@ -1,0 +1,68 @@
+/**
+ * Typed errors shared by main, preload, bridge and renderer. Every failure that crosses the
+ * contract is an `AppErrorShape`; inside main it travels as an `AppError`.
+ */
+export const errorCodes = [
+  'invalid_request',
+  'unknown_channel',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'busy',
+  'cancelled',
+  'timeout',
+  'closed',
+  'storage_unavailable',
+  'migration_failed',
+  'quota_exceeded',
+  'store_unavailable',
+  'store_error',
+  'store_input',
+  'store_not_found',
+  'cart_error',
+  'rate_limited',
+  'circuit_open',
+  'model_error',
+  'tool_error',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+export interface AppErrorShape {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    if (details !== undefined) this.details = details;
+  }
+
+  toShape(): AppErrorShape {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}
+
+/** Turns anything thrown into the shape the contract carries; unknown errors become `internal`. */
+export function toErrorShape(error: unknown): AppErrorShape {
+  if (error instanceof AppError) return error.toShape();
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message };
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: AppErrorShape };
