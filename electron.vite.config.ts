@@ -1,6 +1,16 @@
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
+import { CONTENT_SECURITY_POLICY_META } from './src/shared/security';
+
+/** The page's CSP meta tag comes from the same constant the bridge and the Electron session use. */
+function contentSecurityPolicy(): Plugin {
+  return {
+    name: 'mm-content-security-policy',
+    transformIndexHtml: (html) => html.replace('__CONTENT_SECURITY_POLICY__', CONTENT_SECURITY_POLICY_META),
+  };
+}
 
 export default defineConfig({
   main: {
@@ -16,7 +26,8 @@ export default defineConfig({
   },
   preload: {
     build: {
-      // Sandboxed preloads must be a single CommonJS file.
+      // Sandboxed preloads must be a single CommonJS file that requires nothing but electron.
+      externalizeDeps: false,
       rolldownOptions: {
         input: { index: resolve('src/preload/index.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
@@ -28,6 +39,6 @@ export default defineConfig({
     build: {
       rolldownOptions: { input: { index: resolve('src/renderer/index.html') } },
     },
-    plugins: [react()],
+    plugins: [react(), contentSecurityPolicy()],
   },
 });

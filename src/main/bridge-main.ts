@@ -1,0 +1,35 @@
+/**
+ * MM Assistant without Electron: the same core services and contract served to a browser through
+ * the web bridge on 127.0.0.1. `npm start` falls back to this where the Electron binary is absent.
+ */
+import { fileURLToPath } from 'node:url';
+import { version } from '../../package.json';
+import { runBridge } from './bridge/runBridge';
+
+const rendererDir = fileURLToPath(new URL('../renderer/', import.meta.url));
+
+try {
+  const running = await runBridge({ argv: process.argv.slice(2), env: process.env, version, rendererDir });
+  const { storage } = running.services;
+  if (storage.state !== 'ok') console.error(`MM Assistant: ${storage.message ?? storage.state}`);
+  console.log(`MM Assistant (web bridge) ready: ${running.bridge.openUrl}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`MM Assistant: ${signal} received, closing…`);
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`MM Assistant: closing failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+} catch (error) {
+  console.error(`MM Assistant could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import { defaultUserDataDir } from '../core/config';
+import { createServices, type Services } from '../core/services';
+import { ProcessSecretStore } from '../settings/secretStore';
+import { startBridge, type BridgeServer } from './server';
+
+export interface RunningBridge {
+  services: Services;
+  bridge: BridgeServer;
+  stop(): Promise<void>;
+}
+
+export interface BridgeRunOptions {
+  argv: string[];
+  env: Readonly<Record<string, string | undefined>>;
+  version: string;
+  rendererDir: string;
+}
+
+/** Parses `--port`, `--user-data` and `--demo`, builds the services and serves them on loopback. */
+export async function runBridge(options: BridgeRunOptions): Promise<RunningBridge> {
+  const { values } = parseArgs({
+    args: options.argv,
+    options: {
+      port: { type: 'string' },
+      'user-data': { type: 'string' },
+      demo: { type: 'boolean' },
+    },
+    strict: false,
+    allowPositionals: true,
+  });
+  const port = values.port === undefined ? Number(options.env.MM_BRIDGE_PORT ?? 0) : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${String(values.port)}`);
+  const userDataDir =
+    typeof values['user-data'] === 'string' ? values['user-data'] : (options.env.MM_USER_DATA ?? defaultUserDataDir());
+
+  const services = await createServices({
+    userDataDir,
+    mode: 'bridge',
+    version: options.version,
+    createSecretStore: () => new ProcessSecretStore(options.env.GEMINI_API_KEY),
+    settingsOverrides: values.demo === true ? { demoStore: true } : undefined,
+    env: options.env,
+  });
+  let bridge: BridgeServer;
+  try {
+    bridge = await startBridge({ dispatch: services.dispatch, events: services.events, rendererDir: options.rendererDir, port });
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
+  return {
+    services,
+    bridge,
+    async stop() {
+      await bridge.close();
+      await services.close();
+    },
+  };
+}

@@ -1,0 +1,217 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { EventName } from '../../shared/contract';
+import { CONTENT_SECURITY_POLICY } from '../../shared/security';
+import type { Dispatch } from '../core/dispatch';
+import type { EventBus } from '../core/eventBus';
+
+export interface BridgeOptions {
+  dispatch: Dispatch;
+  events: EventBus;
+  /** The built renderer (out/renderer). */
+  rendererDir: string;
+  port?: number;
+  /** For tests; a random 32-byte token otherwise. */
+  token?: string;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes?: number;
+}
+
+export interface BridgeServer {
+  readonly url: string;
+  readonly origin: string;
+  readonly token: string;
+  /** The URL to open in a browser: the token travels in the fragment, which is never sent to a server. */
+  readonly openUrl: string;
+  close(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const HEARTBEAT_MS = 15_000;
+const contentTypes = new Map<string, string>([
+  ['.html', 'text/html; charset=utf-8'],
+  ['.js', 'text/javascript; charset=utf-8'],
+  ['.mjs', 'text/javascript; charset=utf-8'],
+  ['.css', 'text/css; charset=utf-8'],
+  ['.svg', 'image/svg+xml'],
+  ['.png', 'image/png'],
+  ['.ico', 'image/x-icon'],
+  ['.json', 'application/json'],
+  ['.woff2', 'font/woff2'],
+]);
+
+/**
+ * Serves the built renderer and the IPC contract on loopback: `POST /api/invoke/<channel>` for
+ * requests and `GET /api/events` (server-sent events over a fetch stream) for pushed events. Every
+ * API call needs the per-run bearer token; cross-origin calls are refused.
+ */
+export async function startBridge(options: BridgeOptions): Promise<BridgeServer> {
+  const token = options.token ?? crypto.randomBytes(32).toString('hex');
+  const tokenBytes = Buffer.from(token);
+  const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
+  const rendererRoot = path.resolve(options.rendererDir);
+  const eventStreams = new Set<http.ServerResponse>();
+  let origin = '';
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${HOST}`);
+    if (url.pathname.startsWith('/api/')) {
+      handleApi(req, res, url.pathname).catch((error: unknown) => {
+        sendJson(res, 500, { ok: false, error: { code: 'internal', message: String(error) } });
+      });
+      return;
+    }
+    serveStatic(req, res, url.pathname);
+  });
+
+  function authorized(req: http.IncomingMessage): boolean {
+    const header = req.headers.authorization ?? '';
+    const presented = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    return presented.length === tokenBytes.length && crypto.timingSafeEqual(presented, tokenBytes);
+  }
+
+  /** Browsers send Origin on cross-origin requests and Sec-Fetch-Site everywhere they can. */
+  function sameOrigin(req: http.IncomingMessage): boolean {
+    const requestOrigin = req.headers.origin;
+    if (requestOrigin !== undefined && requestOrigin !== origin) return false;
+    const site = req.headers['sec-fetch-site'];
+    return site === undefined || site === 'same-origin' || site === 'none';
+  }
+
+  async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<void> {
+    if (!sameOrigin(req)) return sendJson(res, 403, apiError('forbidden', 'Cross-origin requests are refused.'));
+    if (!authorized(req)) return sendJson(res, 401, apiError('unauthorized', 'Missing or wrong bridge token.'));
+
+    if (pathname === '/api/events' && req.method === 'GET') return openEventStream(req, res);
+
+    const match = /^\/api\/invoke\/([A-Za-z0-9_.-]{1,100})$/.exec(pathname);
+    if (!match || req.method !== 'POST') return sendJson(res, 404, apiError('unknown_channel', `No such endpoint: ${req.method} ${pathname}`));
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      return sendJson(res, 415, apiError('invalid_request', 'Requests must be application/json.'));
+    }
+    const body = await readBody(req, maxBodyBytes);
+    if (body === null) return sendJson(res, 413, apiError('invalid_request', `Request body over ${maxBodyBytes} bytes.`));
+    let request: unknown;
+    try {
+      request = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+    } catch {
+      return sendJson(res, 400, apiError('invalid_request', 'Request body is not valid JSON.'));
+    }
+    const result = await options.dispatch(match[1], request, { transport: 'bridge' });
+    sendJson(res, 200, result);
+  }
+
+  function openEventStream(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.write(': connected\n\n');
+    eventStreams.add(res);
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
+    const forget = () => {
+      clearInterval(heartbeat);
+      eventStreams.delete(res);
+    };
+    req.on('close', forget);
+    res.on('close', forget);
+  }
+
+  const unsubscribe = options.events.subscribe((name: EventName, payload: unknown) => {
+    const frame = `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`;
+    for (const stream of eventStreams) stream.write(frame);
+  });
+
+  function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    let relative: string;
+    try {
+      relative = decodeURIComponent(pathname === '/' ? '/index.html' : pathname);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    const file = path.resolve(rendererRoot, `.${relative}`);
+    if (!file.startsWith(rendererRoot + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found');
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': contentTypes.get(path.extname(file)) ?? 'application/octet-stream',
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-cache',
+    });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    fs.createReadStream(file).pipe(res);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  origin = `http://${HOST}:${port}`;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `${origin}/`,
+    origin,
+    token,
+    openUrl: `${origin}/#token=${token}`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        unsubscribe();
+        for (const stream of eventStreams) stream.end();
+        eventStreams.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function apiError(code: string, message: string) {
+  return { ok: false, error: { code, message } };
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(payload);
+}
+
+/** Reads the body, or returns null once it passes `limit` bytes (the rest is drained, not kept). */
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,95 @@
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, ipcMain, Menu, nativeTheme, safeStorage, session, shell } from 'electron';
+import { APP_NAME } from '../core/config';
+import { createServices, type Services } from '../core/services';
+import { EncryptedSecretStore, ProcessSecretStore } from '../settings/secretStore';
+import { forwardEvents, registerIpcHandlers } from './ipc';
+import { menuTemplate } from './menu';
+import { hardenContents, hardenSession, isSafeExternalUrl, secureWebPreferences } from './security';
+
+export interface DesktopApp {
+  services: Services;
+  window: BrowserWindow;
+  quit(): Promise<void>;
+}
+
+const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
+
+/** The page the window shows: the dev server under `electron-vite dev`, else the built index.html. */
+export function appUrl(env: Readonly<Record<string, string | undefined>>): string {
+  return env.ELECTRON_RENDERER_URL ?? new URL('../renderer/index.html', import.meta.url).href;
+}
+
+async function openExternal(url: string): Promise<void> {
+  if (isSafeExternalUrl(url)) await shell.openExternal(url);
+}
+
+/**
+ * The Electron shell: single instance, hardened window and session, IPC from the contract, and a
+ * quit that closes the services before the process ends. Returns null when another instance runs.
+ */
+export async function startDesktopApp(env: Readonly<Record<string, string | undefined>>, argv: string[]): Promise<DesktopApp | null> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return null;
+  }
+  app.setName(APP_NAME);
+  await app.whenReady();
+
+  const url = appUrl(env);
+  const services = await createServices({
+    userDataDir: app.getPath('userData'),
+    mode: 'desktop',
+    version: app.getVersion(),
+    createSecretStore: (db) => (db ? new EncryptedSecretStore(db, safeStorage) : new ProcessSecretStore(undefined)),
+    settingsOverrides: argv.includes('--demo') ? { demoStore: true } : undefined,
+    env,
+  });
+
+  hardenSession(session.defaultSession);
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents, url, openExternal));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, APP_NAME)));
+  const unregister = registerIpcHandlers(ipcMain, services.dispatch, url);
+  const stopForwarding = forwardEvents(services.events, () => BrowserWindow.getAllWindows());
+
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 900,
+    minHeight: 600,
+    title: APP_NAME,
+    show: false,
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#15171a' : '#f6f7f9',
+    webPreferences: secureWebPreferences(preloadPath),
+  });
+  window.once('ready-to-show', () => window.show());
+  void window.loadURL(url);
+
+  app.on('second-instance', () => {
+    if (window.isDestroyed()) return;
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+
+  let quitting: Promise<void> | null = null;
+  const quit = () => {
+    quitting ??= (async () => {
+      stopForwarding();
+      unregister();
+      try {
+        await services.close();
+      } finally {
+        app.exit(0);
+      }
+    })();
+    return quitting;
+  };
+  // Quit waits for the services (database, sockets, timers) to close.
+  app.on('before-quit', (event) => {
+    event.preventDefault();
+    void quit();
+  });
+  app.on('window-all-closed', () => void quit());
+
+  return { services, window, quit };
+}

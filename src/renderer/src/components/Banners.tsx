@@ -1,0 +1,36 @@
+import { useT } from '../i18n';
+import { useAppStore } from '../store/appStore';
+
+/** States the staff must know about: a damaged data file, offline planner, demo store. */
+export function Banners() {
+  const t = useT();
+  const info = useAppStore((state) => state.info);
+  const loadError = useAppStore((state) => state.loadError);
+  if (loadError) {
+    return (
+      <div className="banner banner-error" role="alert">
+        {t('error.generic')}: {loadError}
+      </div>
+    );
+  }
+  if (!info) return null;
+  return (
+    <>
+      {info.storage.state !== 'ok' && (
+        <div className="banner banner-error" role="alert" data-testid="storage-banner">
+          <strong>{t('storage.problem')}</strong> {info.storage.message}
+        </div>
+      )}
+      {info.modelProvider === 'offline' && (
+        <div className="banner banner-info" role="status" data-testid="offline-banner">
+          {t('mode.offline')}
+        </div>
+      )}
+      {info.demoStore && (
+        <div className="banner banner-warning" role="status" data-testid="demo-banner">
+          {t('mode.demoStore')}
+        </div>
+      )}
+    </>
+  );
+}

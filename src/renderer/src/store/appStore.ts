@@ -1,0 +1,58 @@
+import { create } from 'zustand';
+import type { AppInfo } from '../../../shared/contract/app';
+import type { Language, SettingsPatch, SettingsView } from '../../../shared/settings';
+import { call } from '../api/client';
+
+export type Pane = 'chat' | 'cart' | 'memory';
+
+interface AppState {
+  info: AppInfo | null;
+  settings: SettingsView | null;
+  language: Language;
+  pane: Pane;
+  settingsOpen: boolean;
+  loadError: string | null;
+  load(): Promise<void>;
+  setPane(pane: Pane): void;
+  setSettingsOpen(open: boolean): void;
+  saveSettings(patch: SettingsPatch): Promise<SettingsView>;
+  setApiKey(apiKey: string | null): Promise<SettingsView>;
+  applySettings(settings: SettingsView): void;
+}
+
+export const useAppStore = create<AppState>()((set, get) => ({
+  info: null,
+  settings: null,
+  language: 'vi',
+  pane: 'chat',
+  settingsOpen: false,
+  loadError: null,
+
+  async load() {
+    try {
+      const [info, settings] = await Promise.all([call('app.info', {}), call('settings.get', {})]);
+      set({ info, loadError: null });
+      get().applySettings(settings);
+    } catch (error) {
+      set({ loadError: error instanceof Error ? error.message : String(error) });
+    }
+  },
+  setPane: (pane) => set({ pane }),
+  setSettingsOpen: (settingsOpen) => set({ settingsOpen }),
+  async saveSettings(patch) {
+    const settings = await call('settings.set', patch);
+    get().applySettings(settings);
+    set({ info: await call('app.info', {}) });
+    return settings;
+  },
+  async setApiKey(apiKey) {
+    const settings = await call('settings.setApiKey', { apiKey });
+    get().applySettings(settings);
+    set({ info: await call('app.info', {}) });
+    return settings;
+  },
+  applySettings(settings) {
+    document.documentElement.lang = settings.language;
+    set({ settings, language: settings.language });
+  },
+}));

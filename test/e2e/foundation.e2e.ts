@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/tempDir';
+import { launchChromium, screenshot, startBridgeProcess, watchConsole, type BridgeProcess } from './harness';
+
+let browser: Browser;
+const running: BridgeProcess[] = [];
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  for (const bridge of running) await bridge.stop();
+});
+
+async function bridgeOn(dir: string): Promise<BridgeProcess> {
+  const bridge = await startBridgeProcess(dir);
+  running.push(bridge);
+  return bridge;
+}
+
+describe('the app in Chromium through the web bridge', () => {
+  it('loads, switches panes and language, keeps a saved setting across reload and bridge restart', async () => {
+    const dir = tempDir('mm-e2e-');
+    const first = await bridgeOn(dir);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const problems = watchConsole(page);
+
+    await page.goto(first.url);
+    await expect.poll(() => page.getByRole('heading', { name: 'Trợ lý MM' }).isVisible()).toBe(true);
+    expect(page.url()).not.toContain('token='); // the token leaves the address bar
+    await expect.poll(() => page.getByTestId('offline-banner').isVisible()).toBe(true);
+    await page.getByRole('tab', { name: 'Trò chuyện' }).click();
+    await screenshot(page, 'foundation-chat-pane');
+    await page.getByRole('tab', { name: 'Giỏ hàng' }).click();
+    expect(await page.locator('#pane-cart').isVisible()).toBe(true);
+    expect(await page.locator('#pane-chat').isVisible()).toBe(false);
+    await screenshot(page, 'foundation-cart-pane');
+    await page.getByRole('tab', { name: 'Bộ nhớ' }).click();
+    expect(await page.locator('#pane-memory').isVisible()).toBe(true);
+    await screenshot(page, 'foundation-memory-pane');
+
+    // An invalid value is refused next to its field and nothing is saved.
+    await page.getByRole('button', { name: 'Cài đặt' }).click();
+    await page.getByLabel('Địa chỉ GraphQL của cửa hàng').fill('not a url');
+    await page.getByRole('button', { name: 'Lưu', exact: true }).click();
+    await expect.poll(() => page.locator('#setting-storeEndpoint-error').isVisible()).toBe(true);
+    await screenshot(page, 'foundation-settings-invalid');
+
+    await page.getByLabel('Địa chỉ GraphQL của cửa hàng').fill('https://online.mmvietnam.com/graphql');
+    await page.getByLabel('Mã cửa hàng (store view)').fill('b2c_10011_vi');
+    await page.getByLabel('Ngôn ngữ').selectOption('en');
+    await page.getByRole('button', { name: 'Lưu', exact: true }).click();
+    await expect.poll(() => page.getByRole('tab', { name: 'Chat' }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId('settings-status').textContent()).toBe('Saved');
+    await screenshot(page, 'foundation-settings-saved');
+    await page.getByRole('button', { name: 'Close' }).click();
+
+    await page.reload();
+    await expect.poll(() => page.getByRole('tab', { name: 'Memory' }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId('app-mode').textContent()).toContain('b2c_10011_vi');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+
+    expect(await first.stop()).toBe(0);
+    const second = await bridgeOn(dir);
+    await page.goto(second.url);
+    await expect.poll(() => page.getByRole('tab', { name: 'Cart' }).isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId('app-mode').textContent()).toContain('b2c_10011_vi');
+    await screenshot(page, 'foundation-after-restart');
+
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('refuses API calls from a page of another origin', async () => {
+    const bridge = await bridgeOn(tempDir('mm-e2e-'));
+    const page = await browser.newPage();
+    const problems = watchConsole(page);
+    await page.goto('about:blank');
+    const token = new URL(bridge.url).hash.slice('#token='.length);
+    const origin = new URL(bridge.url).origin;
+    const outcome = await page.evaluate(
+      async ({ origin, token }) => {
+        try {
+          const response = await fetch(`${origin}/api/invoke/settings.set`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+            body: JSON.stringify({ language: 'en' }),
+          });
+          return `status ${response.status}`;
+        } catch {
+          return 'blocked';
+        }
+      },
+      { origin, token },
+    );
+    // The preflight gets no CORS headers, so the browser never sends the request.
+    expect(outcome).toBe('blocked');
+    expect(problems.every((problem) => problem.includes('CORS') || problem.includes('Failed to load'))).toBe(true);
+    await page.close();
+  });
+
+  it('shows a damaged data file as a clear error and leaves the file alone', async () => {
+    const dir = tempDir('mm-e2e-');
+    const file = `${dir}/mm-assistant.sqlite`;
+    fs.writeFileSync(file, 'not a database at all '.repeat(100));
+    const bridge = await bridgeOn(dir);
+    const page = await browser.newPage();
+    await page.goto(bridge.url);
+    await expect.poll(() => page.getByTestId('storage-banner').isVisible()).toBe(true);
+    expect(await page.getByTestId('storage-banner').textContent()).toContain('Không mở được tệp dữ liệu');
+    await screenshot(page, 'foundation-damaged-file');
+    expect(fs.readFileSync(file, 'utf8')).toBe('not a database at all '.repeat(100));
+    await page.close();
+  });
+});

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+export const screenshotsDir = path.join(repoRoot, 'test-results');
+const bridgeEntry = path.join(repoRoot, 'out', 'main', 'bridge.js');
+
+export interface BridgeProcess {
+  url: string;
+  output: () => string;
+  /** Sends SIGINT (what Ctrl-C sends) and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Runs the built app's bridge entry as `npm start` does where Electron is absent. */
+export function startBridgeProcess(userDataDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<BridgeProcess> {
+  if (!fs.existsSync(bridgeEntry)) throw new Error(`${bridgeEntry} is missing: run "npm run build" first`);
+  const child: ChildProcess = spawn(process.execPath, [bridgeEntry, '--port', '0', '--user-data', userDataDir, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, GEMINI_API_KEY: '', ...env },
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /ready: (http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]+)/.exec(output);
+      if (match) {
+        resolve({
+          url: match[1]!,
+          output: () => output,
+          stop: () => {
+            child.kill('SIGINT');
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    void exited.then((code) => reject(new Error(`bridge exited (${String(code)}) before it was ready:\n${output}`)));
+  });
+}
+
+/** Debian's Chromium, headless, with no network of its own. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Collects console errors/warnings and uncaught page errors, which the e2e runs must not have. */
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message: ConsoleMessage) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  return problems;
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(screenshotsDir, { recursive: true });
+  const file = path.join(screenshotsDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
