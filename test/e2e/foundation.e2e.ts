@@ -61,7 +61,7 @@ describe('the app in Chromium through the web bridge', () => {
     await page.reload();
     await expect.poll(() => page.getByRole('tab', { name: 'Memory' }).isVisible()).toBe(true);
     await expect.poll(() => page.getByTestId('app-mode').textContent()).toContain('b2c_10011_vi');
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
 
     expect(await first.stop()).toBe(0);
     const second = await bridgeOn(dir);

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { integrityCheck, openDatabase, schemaVersionOf, type Migration } from '../../src/main/storage/database';
 import { migrations } from '../../src/main/storage/migrations';
+import type { AppInfo } from '../../src/shared/contract/app';
 import { AppError } from '../../src/shared/errors';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';
@@ -66,7 +67,7 @@ describe('storage', () => {
     const services = await startServices(dir);
     const info = await services.dispatch('app.info', {}, { transport: 'test' });
     expect(info).toMatchObject({ ok: true, value: { storage: { state: 'corrupt', path: file } } });
-    if (info.ok) expect(info.value.storage.message).toMatch(/damaged|not an MM Assistant database/);
+    if (info.ok) expect((info.value as AppInfo).storage.message).toMatch(/damaged|not an MM Assistant database/);
     const save = await services.dispatch('settings.set', { language: 'en' }, { transport: 'test' });
     expect(save).toMatchObject({ ok: false, error: { code: 'storage_unavailable' } });
     await services.close();
