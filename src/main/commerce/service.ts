@@ -1,0 +1,115 @@
+import type { Settings } from '../../shared/settings';
+import type { EventBus } from '../core/eventBus';
+import type { Db } from '../storage/database';
+import { MemoryCartIdStore, SqliteCartIdStore } from './cartIds';
+import { CommerceClient } from './client';
+import type { StandinServer } from './standin/server';
+
+/** What the app asks of the store; the connection below serves it from whichever store is configured. */
+export type StoreApi = Pick<
+  CommerceClient,
+  'searchProducts' | 'getProduct' | 'categories' | 'storeConfig' | 'getCart' | 'addToCart' | 'updateCartItem' | 'removeCartItem'
+>;
+
+interface StoreDeps {
+  db: Db | null;
+  events: EventBus;
+  /** MM Mega Market's extension fields (env `MM_STORE_EXTENSIONS=1`). */
+  mmExtensions: boolean;
+}
+
+interface OpenStore {
+  /** endpoint, store code and demo flag: a change of any of them means another store. */
+  key: string;
+  client: CommerceClient;
+  demo: StandinServer | null;
+}
+
+const keyOf = (settings: Settings) => `${settings.demoStore ? 'demo' : settings.storeEndpoint}|${settings.storeCode}`;
+
+/**
+ * Builds the store client from the settings. With `demoStore` the stand-in store runs in this
+ * process on loopback and the client talks to it, so the app works with no network.
+ */
+async function openStore(settings: Settings, deps: StoreDeps): Promise<OpenStore> {
+  const { db, events, mmExtensions } = deps;
+  // The stand-in (and graphql-js) load only when the demo store is used.
+  const demo = settings.demoStore
+    ? await import('./standin/server').then(async ({ StandinServer }) =>
+        StandinServer.start({ schemaSdl: (await import('./standin/schemaSource')).standinSchemaSdl, storeCode: settings.storeCode, mmExtensions }),
+      )
+    : null;
+  const endpoint = demo?.endpoint ?? settings.storeEndpoint;
+  // Demo carts live only as long as the demo store, so they are kept apart from real ones.
+  const storeKey = `${demo ? 'demo' : endpoint}|${settings.storeCode}`;
+  const client = new CommerceClient({
+    endpoint,
+    storeCode: settings.storeCode,
+    mmExtensions,
+    cartIds: db && !demo ? new SqliteCartIdStore(db, storeKey) : new MemoryCartIdStore(),
+    events,
+    // The demo store is local and trusted: no request budget to respect.
+    ...(demo ? { rateLimit: { maxRequests: 10_000, windowMs: 60_000, maxQueue: 1000 } } : {}),
+  });
+  return { key: keyOf(settings), client, demo };
+}
+
+async function closeStore(store: OpenStore): Promise<void> {
+  await store.client.close();
+  await store.demo?.close();
+}
+
+/**
+ * The app's one connection to the store. When the staff changes the endpoint, the store code or
+ * the demo setting, the next call goes to the new store; calls still running on the old one are
+ * ended with a `closed` error rather than left hanging.
+ */
+export class StoreConnection implements StoreApi {
+  private switching: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private current: OpenStore,
+    private readonly deps: StoreDeps,
+  ) {}
+
+  static async open(settings: Settings, deps: StoreDeps): Promise<StoreConnection> {
+    return new StoreConnection(await openStore(settings, deps), deps);
+  }
+
+  /** The client of the store in use now (tests look at its transport). */
+  get client(): CommerceClient {
+    return this.current.client;
+  }
+
+  get demo(): StandinServer | null {
+    return this.current.demo;
+  }
+
+  /** Switches stores when the settings name another one; switches run one after another. */
+  reconfigure(settings: Settings): Promise<void> {
+    this.switching = this.switching.catch(() => undefined).then(async () => {
+      if (this.closed || keyOf(settings) === this.current.key) return;
+      const next = await openStore(settings, this.deps);
+      const previous = this.current;
+      this.current = next;
+      await closeStore(previous);
+    });
+    return this.switching;
+  }
+
+  searchProducts: StoreApi['searchProducts'] = (input) => this.current.client.searchProducts(input);
+  getProduct: StoreApi['getProduct'] = (input) => this.current.client.getProduct(input);
+  categories: StoreApi['categories'] = (signal) => this.current.client.categories(signal);
+  storeConfig: StoreApi['storeConfig'] = (signal) => this.current.client.storeConfig(signal);
+  getCart: StoreApi['getCart'] = (input) => this.current.client.getCart(input);
+  addToCart: StoreApi['addToCart'] = (input) => this.current.client.addToCart(input);
+  updateCartItem: StoreApi['updateCartItem'] = (input) => this.current.client.updateCartItem(input);
+  removeCartItem: StoreApi['removeCartItem'] = (input) => this.current.client.removeCartItem(input);
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.switching.catch(() => undefined);
+    await closeStore(this.current);
+  }
+}

@@ -1,0 +1,357 @@
+import { Agent, request } from 'undici';
+import { LRUCache } from 'lru-cache';
+import { AppError } from '../../shared/errors';
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuitBreaker';
+import { abortReason, sleep, systemClock, type Clock } from './clock';
+import { RateLimiter, type RateLimitOptions } from './rateLimiter';
+
+export interface RetryOptions {
+  /** Total tries of a query, the first included. Mutations are tried once, always. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A `Retry-After` longer than this is not waited for: the call fails with `rate_limited`. */
+  maxRetryAfterMs: number;
+}
+
+export interface TransportOptions {
+  endpoint: string;
+  storeCode: string;
+  userAgent: string;
+  connectionsPerOrigin: number;
+  /** Bound on sockets across origins; with `connectionsPerOrigin` it fixes how many origins may be pooled. */
+  maxConnections: number;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** Overall deadline of one call, retries and waits included. */
+  deadlineMs: number;
+  retry: RetryOptions;
+  rateLimit: RateLimitOptions;
+  breaker: CircuitBreakerOptions;
+  /** TTL cache for cacheable queries; `maxEntries: 0` turns it off. */
+  cache: { ttlMs: number; maxEntries: number };
+  /** Extra CA certificates (PEM) to trust, for a store behind a private CA. */
+  ca?: string;
+  /** Cacheable queries go as GET (HTTP-cacheable on Magento's side); mutations are always POST. */
+  getForQueries: boolean;
+  clock: Clock;
+  random: () => number;
+  /** Waits between retries; defaults to the clock. Tests inject one that records the delays. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export const defaultTransportOptions: Omit<TransportOptions, 'endpoint'> = {
+  storeCode: 'b2c_10010_vi',
+  userAgent:
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 MMAssistant/0.1',
+  connectionsPerOrigin: 30,
+  maxConnections: 100,
+  connectTimeoutMs: 10_000,
+  headersTimeoutMs: 30_000,
+  bodyTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 30_000,
+  deadlineMs: 120_000,
+  retry: { attempts: 3, baseDelayMs: 1000, maxDelayMs: 15_000, maxRetryAfterMs: 60_000 },
+  rateLimit: { maxRequests: 100, windowMs: 60_000, maxQueue: 500 },
+  breaker: { failureThreshold: 5, openMs: 30_000 },
+  cache: { ttlMs: 60_000, maxEntries: 500 },
+  getForQueries: true,
+  clock: systemClock,
+  random: Math.random,
+};
+
+export interface GraphQLCall {
+  query: string;
+  variables?: Record<string, unknown>;
+  kind: 'query' | 'mutation';
+  /** Cacheable queries are served from the TTL cache and may go as GET. */
+  cacheable?: boolean;
+  signal?: AbortSignal;
+}
+
+interface InFlight {
+  promise: Promise<unknown>;
+  controller: AbortController;
+  callers: number;
+}
+
+/** Magento error categories (`extensions.category`) and the codes they become. */
+const categoryCodes: Record<string, AppError['code']> = {
+  'graphql-input': 'store_input',
+  'graphql-no-such-entity': 'store_not_found',
+};
+
+/**
+ * The one HTTP path to the store: one undici Agent (bounded, keep-alive), rate limiter, circuit
+ * breaker, retries for queries only, in-flight sharing and a TTL cache. `close()` rejects what is
+ * queued or running with `closed` and leaves no socket open.
+ */
+export class GraphQLTransport {
+  readonly options: TransportOptions;
+  private readonly agent: Agent;
+  private readonly limiter: RateLimiter;
+  readonly breaker: CircuitBreaker;
+  private readonly cache: LRUCache<string, { value: unknown }> | null;
+  private readonly inFlight = new Map<string, InFlight>();
+  /** One controller per running call; `close()` aborts them all. */
+  private readonly running = new Set<AbortController>();
+  private closing: Promise<void> | null = null;
+  /** Errors worth another try (transport failures, 5xx, 429); a GraphQL error never is. */
+  private readonly retryable = new WeakMap<AppError, { retryAfterMs: number | null }>();
+
+  constructor(options: Partial<TransportOptions> & { endpoint: string }) {
+    this.options = { ...defaultTransportOptions, ...options };
+    const o = this.options;
+    this.agent = new Agent({
+      connections: o.connectionsPerOrigin,
+      maxOrigins: Math.max(1, Math.floor(o.maxConnections / o.connectionsPerOrigin)),
+      pipelining: 1,
+      connectTimeout: o.connectTimeoutMs,
+      headersTimeout: o.headersTimeoutMs,
+      bodyTimeout: o.bodyTimeoutMs,
+      keepAliveTimeout: o.keepAliveTimeoutMs,
+      ...(o.ca ? { connect: { ca: o.ca } } : {}),
+    });
+    this.limiter = new RateLimiter(o.rateLimit, o.clock);
+    this.breaker = new CircuitBreaker(o.breaker, o.clock);
+    this.cache = o.cache.maxEntries > 0 ? new LRUCache({ max: o.cache.maxEntries, ttl: o.cache.ttlMs }) : null;
+  }
+
+  get closed(): boolean {
+    return this.closing !== null;
+  }
+
+  /** Sockets the pool holds open right now, across origins. */
+  openSockets(): number {
+    return Object.values(this.agent.stats).reduce((sum, stats) => sum + Number(stats.connected), 0);
+  }
+
+  async execute<T>(call: GraphQLCall): Promise<T> {
+    if (this.closing) throw closedError();
+    if (call.signal?.aborted) throw abortReason(call.signal);
+    if (call.kind === 'mutation') {
+      return (await this.withDeadline(new AbortController(), call.signal, (signal) => this.attempt(call, signal))) as T;
+    }
+
+    const key = JSON.stringify([call.query, call.variables ?? null]);
+    const cached = call.cacheable ? this.cache?.get(key) : undefined;
+    if (cached) return cached.value as T;
+
+    let shared = this.inFlight.get(key);
+    if (!shared) {
+      const controller = new AbortController();
+      const entry: InFlight = {
+        controller,
+        callers: 0,
+        promise: this.withDeadline(controller, undefined, (signal) => this.withRetries(call, signal)).then((value) => {
+          if (call.cacheable) this.cache?.set(key, { value });
+          return value;
+        }),
+      };
+      entry.promise
+        .finally(() => {
+          if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+        })
+        .catch(() => undefined);
+      this.inFlight.set(key, entry);
+      shared = entry;
+    }
+    return (await this.follow(key, shared, call.signal)) as T;
+  }
+
+  /** Idempotent: rejects queued and running calls with `closed`, then destroys every socket. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const error = closedError();
+      this.limiter.close(error);
+      for (const controller of this.running) controller.abort(error);
+      this.cache?.clear();
+      await this.agent.destroy(error).catch(() => undefined);
+    })();
+    return this.closing;
+  }
+
+  /** One caller's view of a shared request; the request is aborted once every caller gave up. */
+  private follow(key: string, shared: InFlight, signal: AbortSignal | undefined): Promise<unknown> {
+    shared.callers++;
+    if (!signal) return shared.promise;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        shared.callers--;
+        if (shared.callers === 0) {
+          // A later identical call must start afresh, not join the abandoned request.
+          if (this.inFlight.get(key) === shared) this.inFlight.delete(key);
+          shared.controller.abort(abortReason(signal));
+        }
+        reject(abortReason(signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      shared.promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  /** Runs `run` under `controller`, which the deadline, the caller's signal or `close()` abort (cheaper than AbortSignal.any per call). */
+  private async withDeadline<T>(
+    controller: AbortController,
+    callerSignal: AbortSignal | undefined,
+    run: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    if (this.closing) throw closedError();
+    this.running.add(controller);
+    const cancel = this.options.clock.schedule(
+      () => controller.abort(new AppError('timeout', `The store did not answer within ${this.options.deadlineMs} ms`)),
+      this.options.deadlineMs,
+    );
+    const onCallerAbort = () => controller.abort(abortReason(callerSignal!));
+    if (callerSignal?.aborted) onCallerAbort();
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    try {
+      return await run(controller.signal);
+    } finally {
+      cancel();
+      callerSignal?.removeEventListener('abort', onCallerAbort);
+      this.running.delete(controller);
+    }
+  }
+
+  private async withRetries(call: GraphQLCall, signal: AbortSignal): Promise<unknown> {
+    const { attempts, baseDelayMs, maxDelayMs, maxRetryAfterMs } = this.options.retry;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(call, signal);
+      } catch (error) {
+        const retry = error instanceof AppError ? this.retryable.get(error) : undefined;
+        if (!retry || attempt >= attempts || signal.aborted) throw error;
+        const backoff = baseDelayMs * 2 ** (attempt - 1);
+        const jittered = Math.min(maxDelayMs, backoff / 2 + this.options.random() * (backoff / 2));
+        if (retry.retryAfterMs !== null && retry.retryAfterMs > maxRetryAfterMs) throw error;
+        const delay = Math.max(jittered, retry.retryAfterMs ?? 0);
+        await (this.options.sleep ? this.options.sleep(delay, signal) : sleep(this.options.clock, delay, signal));
+        if (signal.aborted) throw abortReason(signal);
+      }
+    }
+  }
+
+  private async attempt(call: GraphQLCall, signal: AbortSignal): Promise<unknown> {
+    this.breaker.enter();
+    let verdict: 'up' | 'down' | 'none' = 'none';
+    try {
+      if (!this.limiter.tryAcquire()) await this.limiter.acquire(signal);
+      const { statusCode, headers, text } = await this.send(call, signal);
+      const retryAfterMs = parseRetryAfter(headers['retry-after'], this.options.clock.now());
+      if (statusCode === 429) {
+        verdict = 'up';
+        throw this.markRetryable(new AppError('rate_limited', 'The store asks to slow down', { retryAfterMs }), retryAfterMs);
+      }
+      const contentType = String(headers['content-type'] ?? '');
+      const body = contentType.includes('json') ? parseJson(text) : undefined;
+      if (statusCode >= 500 || body === undefined) {
+        verdict = 'down';
+        const maintenance = body === undefined && /<html/i.test(text);
+        throw this.markRetryable(
+          new AppError(
+            'store_unavailable',
+            maintenance ? 'The store is under maintenance' : `The store answered HTTP ${statusCode} without usable data`,
+            { status: statusCode, retryAfterMs },
+          ),
+          retryAfterMs,
+        );
+      }
+      verdict = 'up';
+      return resultOf(body, statusCode);
+    } catch (error) {
+      if (signal.aborted) throw abortReason(signal);
+      if (error instanceof AppError) throw error;
+      verdict = 'down';
+      throw this.markRetryable(networkError(error), null);
+    } finally {
+      if (verdict === 'up') this.breaker.success();
+      else if (verdict === 'down') this.breaker.failure();
+      else this.breaker.release();
+    }
+  }
+
+  private async send(call: GraphQLCall, signal: AbortSignal) {
+    const { endpoint, storeCode, userAgent } = this.options;
+    const headers: Record<string, string> = { Store: storeCode, Accept: 'application/json', 'User-Agent': userAgent };
+    const asGet = call.kind === 'query' && call.cacheable === true && this.options.getForQueries;
+    let url = endpoint;
+    let body: string | undefined;
+    if (asGet) {
+      const params = new URLSearchParams({ query: call.query });
+      if (call.variables) params.set('variables', JSON.stringify(call.variables));
+      url = `${endpoint}?${params.toString()}`;
+    } else {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify({ query: call.query, variables: call.variables ?? {} });
+    }
+    const response = await request(url, {
+      method: asGet ? 'GET' : 'POST',
+      headers,
+      body,
+      signal,
+      dispatcher: this.agent,
+    });
+    const text = await response.body.text();
+    return { statusCode: response.statusCode, headers: response.headers, text };
+  }
+
+  private markRetryable(error: AppError, retryAfterMs: number | null): AppError {
+    this.retryable.set(error, { retryAfterMs });
+    return error;
+  }
+}
+
+function closedError(): AppError {
+  return new AppError('closed', 'The store client is closed');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+interface GraphQLErrorBody {
+  message?: string;
+  extensions?: { category?: string };
+  path?: (string | number)[];
+}
+
+/** `data`, or the first GraphQL error as a typed error that keeps Magento's category. */
+function resultOf(body: unknown, statusCode: number): unknown {
+  const { data, errors } = (body ?? {}) as { data?: unknown; errors?: GraphQLErrorBody[] };
+  if (Array.isArray(errors) && errors.length > 0) {
+    const first = errors[0]!;
+    const category = first.extensions?.category ?? 'graphql';
+    throw new AppError(categoryCodes[category] ?? 'store_error', first.message ?? 'The store refused the request', {
+      category,
+      messages: errors.map((error) => String(error.message)),
+      status: statusCode,
+    });
+  }
+  if (data === undefined || data === null) throw new AppError('store_error', `The store answered HTTP ${statusCode} without data`);
+  return data;
+}
+
+function networkError(error: unknown): AppError {
+  const code = (error as { code?: string }).code ?? '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new AppError('timeout', `The store did not answer in time (${code})`);
+  }
+  return new AppError('store_unavailable', `Cannot reach the store: ${message}`, { cause: code || undefined });
+}
+
+/** `Retry-After` as milliseconds from now: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | string[] | undefined, now: number): number | null {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return null;
+  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}

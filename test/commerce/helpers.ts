@@ -1,0 +1,75 @@
+import { afterEach } from 'vitest';
+import { CommerceClient, type CommerceClientOptions } from '../../src/main/commerce/client';
+import { MemoryCartIdStore } from '../../src/main/commerce/cartIds';
+import type { Clock } from '../../src/main/commerce/clock';
+import { generateCatalog, type StandinCatalog } from '../../src/main/commerce/standin/catalog';
+import { standinSchemaSdl } from '../../src/main/commerce/standin/schemaSource';
+import { StandinServer, type StandinOptions } from '../../src/main/commerce/standin/server';
+
+let catalog: StandinCatalog | null = null;
+const opened: { close(): Promise<void> }[] = [];
+
+/** A stand-in store on 127.0.0.1 port 0, closed after the test. The catalog is generated once per file. */
+export async function startStandin(options: Partial<StandinOptions> = {}): Promise<StandinServer> {
+  catalog ??= generateCatalog();
+  const server = await StandinServer.start({ schemaSdl: standinSchemaSdl, catalog, ...options });
+  opened.push(server);
+  return server;
+}
+
+/** A client on the stand-in, closed after the test; limits generous unless the test sets them. */
+export function clientFor(server: StandinServer, options: Partial<CommerceClientOptions> = {}): CommerceClient {
+  const client = new CommerceClient({
+    endpoint: server.endpoint,
+    cartIds: new MemoryCartIdStore(),
+    rateLimit: { maxRequests: 100_000, windowMs: 60_000, maxQueue: 10_000 },
+    retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 60_000 },
+    ...options,
+  });
+  opened.push(client);
+  return client;
+}
+
+afterEach(async () => {
+  // Clients first, so a store never waits on a client's sockets.
+  const all = opened.splice(0).reverse();
+  for (const item of all) await item.close();
+});
+
+/** A clock that moves only when told to, firing due timers in order. */
+export class ManualClock implements Clock {
+  private time = 0;
+  private timers: { at: number; seq: number; callback: () => void }[] = [];
+  private seq = 0;
+
+  now(): number {
+    return this.time;
+  }
+
+  schedule(callback: () => void, ms: number): () => void {
+    const timer = { at: this.time + Math.max(0, ms), seq: this.seq++, callback };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((candidate) => candidate !== timer);
+    };
+  }
+
+  /** Moves time forward by `ms`, running every timer that falls due, then lets promises settle. */
+  async advance(ms: number): Promise<void> {
+    const end = this.time + ms;
+    for (;;) {
+      const next = this.timers.filter((timer) => timer.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (!next) break;
+      this.timers = this.timers.filter((timer) => timer !== next);
+      this.time = next.at;
+      next.callback();
+      await flush();
+    }
+    this.time = end;
+    await flush();
+  }
+}
+
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+}
