@@ -1,0 +1,249 @@
+import { z } from 'zod';
+import { channel, event } from './define';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Where an entry was served from or lives: hot is the in-process cache over warm rows. */
+export const memoryTiers = ['hot', 'warm', 'cold'] as const;
+export type MemoryTier = (typeof memoryTiers)[number];
+export type StoredTier = Exclude<MemoryTier, 'hot'>;
+export type Codec = 'none' | 'brotli' | 'gzip';
+
+export const eventKinds = ['message', 'tool_call', 'tool_result', 'transfer', 'error', 'summary'] as const;
+export type EventKind = (typeof eventKinds)[number];
+
+export const maintenanceTasks = ['cleanup', 'summarize', 'compress'] as const;
+export type MaintenanceTask = (typeof maintenanceTasks)[number];
+
+export const MAX_KEY_LENGTH = 256;
+
+export const userIdSchema = z.string().min(1, 'customer id is empty').max(128, 'customer id is longer than 128 characters');
+export const sessionIdSchema = z.string().min(1, 'session id is empty').max(128, 'session id is longer than 128 characters');
+export const memoryKeySchema = z
+  .string()
+  .min(1, 'key is empty')
+  .max(MAX_KEY_LENGTH, `key is longer than ${MAX_KEY_LENGTH} characters`);
+export const jsonValueSchema: z.ZodType<JsonValue> = z.json();
+const limitSchema = z.number().int().min(1).max(500);
+
+export interface MemoryScope {
+  userId: string;
+  sessionId?: string;
+}
+
+export interface Provenance {
+  sessionId: string | null;
+  turnId: string | null;
+}
+
+export interface MemoryEntryView {
+  userId: string;
+  /** Null for customer-wide memories. */
+  sessionId: string | null;
+  key: string;
+  /** `hot` when the entry is in the in-process cache right now. */
+  tier: MemoryTier;
+  storedTier: StoredTier;
+  codec: Codec;
+  /** Uncompressed JSON bytes of key and value. */
+  sizeBytes: number;
+  /** Bytes the value takes in SQLite (compressed for cold rows). */
+  storedBytes: number;
+  createdAt: number;
+  updatedAt: number;
+  accessedAt: number;
+  expiresAt: number | null;
+  provenance: Provenance;
+}
+
+export interface MemoryValueView extends MemoryEntryView {
+  value: JsonValue;
+}
+
+export interface MemoryPage {
+  items: MemoryEntryView[];
+  nextCursor: string | null;
+}
+
+export interface SearchHit {
+  kind: 'memory' | 'message' | 'summary';
+  userId: string;
+  sessionId: string | null;
+  /** The memory key (kind `memory`) or the event id (kind `message`). */
+  ref: string;
+  text: string;
+  timestamp: number;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+}
+
+export interface QuotaUse {
+  quota: 'hot' | 'warm' | 'cold';
+  limit: number;
+  used: number;
+  ratio: number;
+}
+
+export interface QuotaWarning extends QuotaUse {
+  userId: string;
+  sessionId: string | null;
+}
+
+export interface TierFigures {
+  bytes: number;
+  entries: number;
+}
+
+export interface CustomerUsage {
+  userId: string;
+  warm: TierFigures;
+  cold: TierFigures;
+}
+
+export interface MaintenanceReport {
+  task: MaintenanceTask;
+  startedAt: number;
+  finishedAt: number;
+  slices: number;
+  /** Longest synchronous slice in milliseconds (the main thread was blocked at most this long). */
+  longestSliceMs: number;
+  expiredDeleted: number;
+  demoted: number;
+  compressed: number;
+  summarized: number;
+  skipped: number;
+  bytesFreed: number;
+  trigger: 'schedule' | 'catch-up' | 'manual';
+}
+
+export interface MemoryStats {
+  hits: Record<MemoryTier, number>;
+  misses: number;
+  compressions: number;
+  cleanups: number;
+  summaries: number;
+  quotaWarnings: number;
+  tiers: Record<MemoryTier, TierFigures>;
+  customers: CustomerUsage[];
+  limits: {
+    hotSessionBytes: number;
+    hotCapBytes: number;
+    warmUserBytes: number;
+    coldUserBytes: number;
+    warmTtlDays: number;
+    coldRetentionDays: number;
+  };
+  lastRuns: Partial<Record<MaintenanceTask, number>>;
+  process: { rss: number; heapUsed: number; heapTotal: number; external: number };
+}
+
+export interface SessionView {
+  userId: string;
+  sessionId: string;
+  title: string | null;
+  createdAt: number;
+  lastEventAt: number | null;
+  eventCount: number;
+  summarizedAt: number | null;
+}
+
+export interface SessionEvent {
+  id: string;
+  author: string;
+  kind: EventKind;
+  content: JsonValue;
+  turnId: string | null;
+  timestamp: number;
+}
+
+export interface HistoryPage {
+  events: SessionEvent[];
+  /** Pass as `before` to get the older page; null when this page reaches the first event. */
+  nextCursor: string | null;
+}
+
+export interface SummaryRecord {
+  summary: string;
+  key_facts: string[];
+  user_preferences: Record<string, string>;
+  important_events: string[];
+  timestamp: string;
+}
+
+export interface CustomerExport {
+  userId: string;
+  exportedAt: string;
+  memories: (MemoryValueView & { scope: 'customer' | 'session' })[];
+  /** Live events, and for summarized conversations the summary with the archived transcript. */
+  sessions: (SessionView & { events: SessionEvent[]; summaries: (SummaryRecord & { events: SessionEvent[] })[] })[];
+}
+
+export interface DeletedCounts {
+  memories: number;
+  sessions: number;
+  events: number;
+  summaries: number;
+}
+
+const scopeFields = { userId: userIdSchema, sessionId: sessionIdSchema.optional() };
+
+export const memoryChannels = {
+  'memory.list': channel<MemoryPage>()(
+    z
+      .object({
+        userId: userIdSchema.optional(),
+        sessionId: sessionIdSchema.optional(),
+        tier: z.enum(memoryTiers).optional(),
+        query: z.string().trim().min(1).max(200).optional(),
+        cursor: z.string().min(1).max(2000).optional(),
+        limit: limitSchema.optional(),
+      })
+      .strict(),
+  ),
+  'memory.search': channel<SearchResult>()(
+    z.object({ ...scopeFields, query: z.string().trim().min(1).max(200), limit: limitSchema.optional() }).strict(),
+  ),
+  'memory.get': channel<MemoryValueView>()(z.object({ ...scopeFields, key: memoryKeySchema }).strict()),
+  'memory.put': channel<MemoryValueView>()(
+    z
+      .object({
+        ...scopeFields,
+        key: memoryKeySchema,
+        value: jsonValueSchema,
+        ttlMs: z.number().int().positive().max(3650 * 24 * 3600 * 1000).optional(),
+      })
+      .strict(),
+  ),
+  'memory.forget': channel<{ deleted: boolean }>()(z.object({ ...scopeFields, key: memoryKeySchema }).strict()),
+  'memory.stats': channel<MemoryStats>()(z.object({}).strict()),
+  'memory.runMaintenance': channel<MaintenanceReport>()(z.object({ task: z.enum(maintenanceTasks) }).strict()),
+  'memory.export': channel<CustomerExport>()(z.object({ userId: userIdSchema }).strict()),
+  'memory.deleteCustomer': channel<DeletedCounts>()(z.object({ userId: userIdSchema }).strict()),
+  'sessions.list': channel<{ sessions: SessionView[] }>()(z.object({ userId: userIdSchema }).strict()),
+  'sessions.create': channel<SessionView>()(
+    z.object({ userId: userIdSchema, sessionId: sessionIdSchema.optional(), title: z.string().max(200).optional() }).strict(),
+  ),
+  'sessions.delete': channel<DeletedCounts>()(z.object({ userId: userIdSchema, sessionId: sessionIdSchema }).strict()),
+  'sessions.history': channel<HistoryPage>()(
+    z
+      .object({
+        userId: userIdSchema,
+        sessionId: sessionIdSchema,
+        before: z.string().regex(/^\d{1,18}$/, 'cursor is not one this app gave out').optional(),
+        limit: limitSchema.optional(),
+      })
+      .strict(),
+  ),
+};
+
+export const memoryEvents = {
+  'memory.quotaWarning': event<QuotaWarning>(),
+  'memory.changed': event<{
+    userId: string | null;
+    sessionId: string | null;
+    key: string | null;
+    change: 'put' | 'forget' | 'deleteCustomer' | 'deleteSession' | 'maintenance';
+  }>(),
+};
