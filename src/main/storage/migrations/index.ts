@@ -1,5 +1,8 @@
 import type { Migration } from '../database';
 import { coreMigration } from './001_core';
+import { memoryMigration } from './002_memory';
+import { commerceMigration } from './003_commerce';
+import { agentMigration } from './004_agent';
 
 /** Every schema step of the app's one SQLite file, in version order. */
-export const migrations: readonly Migration[] = [coreMigration];
+export const migrations: readonly Migration[] = [coreMigration, memoryMigration, commerceMigration, agentMigration];

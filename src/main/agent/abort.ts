@@ -1,0 +1,69 @@
+import { AppError } from '../../shared/errors';
+
+/**
+ * An abort signal that follows a parent signal and fires on its own after `timeoutMs`. `dispose`
+ * clears the timer, detaches from the parent and aborts whatever work is still listening (e.g.
+ * the other lookups of a tool whose first one failed), so nothing outlives the scope it guards
+ * (the prototype leaked sessions and timers exactly here).
+ */
+export class AbortScope {
+  private readonly controller = new AbortController();
+  private readonly timer: ReturnType<typeof setTimeout> | null;
+  private readonly detach: () => void;
+
+  constructor(parent: AbortSignal | undefined, timeoutMs: number, onTimeout: () => AppError) {
+    const forward = () => this.controller.abort(parent?.reason);
+    if (parent?.aborted) {
+      forward();
+      this.detach = () => {};
+    } else if (parent) {
+      parent.addEventListener('abort', forward, { once: true });
+      this.detach = () => parent.removeEventListener('abort', forward);
+    } else {
+      this.detach = () => {};
+    }
+    this.timer = Number.isFinite(timeoutMs) ? setTimeout(() => this.controller.abort(onTimeout()), timeoutMs) : null;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.detach();
+    if (!this.controller.signal.aborted) this.controller.abort(new AppError('cancelled', 'The work this belonged to has finished.'));
+  }
+}
+
+/** The typed error an aborted signal stands for: its reason when typed, else `cancelled`. */
+export function abortError(signal: AbortSignal): AppError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof AppError) return reason;
+  return new AppError('cancelled', 'The run was cancelled.');
+}
+
+/**
+ * Resolves with `work`, or rejects with the signal's typed error as soon as it aborts. A `work`
+ * that fails after losing the race is observed here, so it never becomes an unhandled rejection.
+ */
+export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(abortError(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import type { ProductDetail, ProductSearchResult, ProductSummary } from '../../../shared/commerce';
+import { FunctionTool, type ToolResult } from '../tool';
+import type { CommercePort } from '../ports';
+
+const skuSchema = z.string().trim().min(1).max(64);
+const querySchema = z.string().trim().min(1, 'query is empty').max(200);
+
+/** Only the fields staff and the model need; URLs, ids and everything else the store sends stay out. */
+export function productForModel(product: ProductSummary): ToolResult {
+  return {
+    sku: product.sku,
+    name: product.name,
+    ...(product.brand ? { brand: product.brand } : {}),
+    price: product.price,
+    originalPrice: product.originalPrice,
+    discountPercent: product.discountPercent,
+    unit: product.unit ?? null,
+    inStock: product.stockStatus === 'in_stock',
+    imageUrl: product.imageUrl,
+  };
+}
+
+export function searchForModel(result: ProductSearchResult, limit: number): ToolResult {
+  return {
+    query: result.query,
+    total: result.total,
+    foundBy: result.fallback.step,
+    tried: result.fallback.tried,
+    ...(result.items.length === 0 && result.suggestions.length > 0 ? { suggestions: result.suggestions.slice(0, 5) } : {}),
+    items: result.items.slice(0, limit).map(productForModel),
+  };
+}
+
+/** The store's description is already plain text; the model gets the first 500 characters. */
+function detailForModel(product: ProductDetail): ToolResult {
+  const description = product.description.length <= 500 ? product.description : `${product.description.slice(0, 499)}…`;
+  return { ...productForModel(product), description, categories: product.categories.slice(0, 5) };
+}
+
+export function createProductTools(commerce: CommercePort): {
+  search: FunctionTool;
+  details: FunctionTool;
+  compare: FunctionTool;
+  ingredients: FunctionTool;
+} {
+  const search = new FunctionTool({
+    name: 'search_products',
+    description:
+      'Search the MM Mega Market catalog (Vietnamese or English words, accents optional). Returns up to `limit` products with sku, name, price and original price in VND, unit and stock, plus which fallback step found them and what was tried.',
+    parameters: z.object({ query: querySchema, limit: z.number().int().min(1).max(10).default(5) }).strict(),
+    execute: async ({ query, limit }, context) =>
+      searchForModel(await commerce.searchProducts({ query, pageSize: limit, signal: context.signal }), limit),
+  });
+  const details = new FunctionTool({
+    name: 'get_product_details',
+    description: 'Details of one product by sku: name, price, original price, unit, stock, categories and a short plain-text description.',
+    parameters: z.object({ sku: skuSchema }).strict(),
+    execute: async ({ sku }, context) => detailForModel(await commerce.getProduct({ sku, signal: context.signal })),
+  });
+  const compare = new FunctionTool({
+    name: 'compare_products',
+    description: 'Side-by-side facts (price, original price, unit, stock) of 2 to 4 products by sku.',
+    parameters: z.object({ skus: z.array(skuSchema).min(2).max(4) }).strict(),
+    execute: async ({ skus }, context) => {
+      const products = await Promise.all(skus.map((sku) => commerce.getProduct({ sku, signal: context.signal })));
+      return { products: products.map(productForModel) };
+    },
+  });
+  const ingredients = new FunctionTool({
+    name: 'find_ingredients',
+    description:
+      'For a dish, look up each ingredient you list (e.g. phở bò: bánh phở, thịt bò, hành tây, quế hồi) and return the best matching product of each, or null.',
+    parameters: z.object({ dish: z.string().trim().min(1).max(100), ingredients: z.array(querySchema).min(1).max(12) }).strict(),
+    execute: async ({ dish, ingredients: wanted }, context) => {
+      const found = await Promise.all(
+        wanted.map(async (ingredient) => {
+          const result = await commerce.searchProducts({ query: ingredient, pageSize: 1, signal: context.signal });
+          const best = result.items[0];
+          // Found only by dropping words or by category ("bánh phở" → a bánh bao): not that ingredient.
+          const loose = result.fallback.step === 'fewer_terms' || result.fallback.step === 'category';
+          return { ingredient, product: best && !loose ? productForModel(best) : null };
+        }),
+      );
+      return { dish, ingredients: found };
+    },
+  });
+  return { search, details, compare, ingredients };
+}

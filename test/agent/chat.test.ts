@@ -1,0 +1,134 @@
+import { getEventListeners } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChatEvent, ChatSendResult } from '../../src/shared/contract/chat';
+import type { HistoryPage } from '../../src/shared/contract/memory';
+import { unwrap } from '../../src/main/core/dispatch';
+import type { Services } from '../../src/main/core/services';
+import { startServices } from '../helpers/services';
+import { tempDir } from '../helpers/tempDir';
+import { startHarness, type AgentHarness } from './harness';
+
+describe('chat through the composition root (demo store, offline planner)', () => {
+  let services: Services | null = null;
+  afterEach(async () => {
+    await services?.close();
+    services = null;
+  });
+
+  function collect(target: Services): { events: ChatEvent[]; done: (runId: string) => Promise<ChatEvent[]> } {
+    const events: ChatEvent[] = [];
+    const waiters = new Map<string, () => void>();
+    target.events.subscribe((name, payload) => {
+      if (name !== 'chat.event') return;
+      const event = payload as ChatEvent;
+      events.push(event);
+      if (event.type === 'done') waiters.get(event.runId)?.();
+    });
+    return {
+      events,
+      done: (runId) =>
+        events.some((event) => event.runId === runId && event.type === 'done')
+          ? Promise.resolve(events.filter((event) => event.runId === runId))
+          : new Promise((resolve) => waiters.set(runId, () => resolve(events.filter((event) => event.runId === runId)))),
+    };
+  }
+
+  it('sends, streams events in order with the run id, records usage and pages the history', async () => {
+    services = await startServices(tempDir(), { settingsOverrides: { demoStore: true } });
+    const bus = collect(services);
+    const sent = unwrap(await services.dispatch('chat.send', { userId: 'kh-001', message: 'tìm sữa tươi' }, { transport: 'test' })) as ChatSendResult;
+    expect(sent.mode).toBe('offline');
+    const events = await bus.done(sent.runId);
+    expect(events.map((event) => event.seq)).toEqual(events.map((_event, index) => index));
+    expect(events.every((event) => event.sessionId === sent.sessionId && event.userId === 'kh-001')).toBe(true);
+    expect(events.map((event) => event.type).filter((type) => type !== 'text')).toEqual(['started', 'tool_call', 'tool_result', 'transfer', 'tool_call', 'tool_result', 'usage', 'done']);
+    expect(events.filter((event) => event.type === 'text').length).toBeGreaterThan(0);
+    expect(events.at(-1)).toMatchObject({ type: 'done', status: 'completed' });
+    expect(services.agent!.usage.forSession('kh-001', sent.sessionId)).toMatchObject([{ provider: 'offline', estimated: true, status: 'completed' }]);
+
+    const page = unwrap(await services.dispatch('chat.history', { userId: 'kh-001', sessionId: sent.sessionId, limit: 3 }, { transport: 'test' })) as HistoryPage;
+    expect(page.events).toHaveLength(3);
+    expect(page.nextCursor).not.toBeNull();
+    const older = unwrap(
+      await services.dispatch('chat.history', { userId: 'kh-001', sessionId: sent.sessionId, limit: 50, before: page.nextCursor! }, { transport: 'test' }),
+    ) as HistoryPage;
+    expect(older.events[0]).toMatchObject({ author: 'user', kind: 'message', content: { text: 'tìm sữa tươi' } });
+  });
+
+  it('validates requests before anything runs', async () => {
+    services = await startServices(tempDir(), { settingsOverrides: { demoStore: true } });
+    const empty = await services.dispatch('chat.send', { userId: 'kh-001', message: '  ' }, { transport: 'test' });
+    expect(empty).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    const missing = await services.dispatch('chat.send', { userId: 'kh-001', sessionId: 'nope', message: 'hi' }, { transport: 'test' });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(unwrap(await services.dispatch('sessions.list', { userId: 'kh-001' }, { transport: 'test' }))).toEqual({ sessions: [] });
+    const cancel = await services.dispatch('chat.cancel', { runId: '00000000-0000-4000-8000-000000000000' }, { transport: 'test' });
+    expect(cancel).toEqual({ ok: true, value: { cancelled: false } });
+  });
+
+  it('uses Gemini once a key is set, with the endpoint from GEMINI_BASE_URL', async () => {
+    const { startGeminiStandin } = await import('../../src/main/agent/standin/geminiStandin');
+    const gemini = await startGeminiStandin({ apiKey: 'AIzaSy-test-key-0123456789' });
+    try {
+      services = await startServices(tempDir(), { settingsOverrides: { demoStore: true }, env: { GEMINI_BASE_URL: gemini.baseUrl } });
+      unwrap(await services.dispatch('settings.setApiKey', { apiKey: 'AIzaSy-test-key-0123456789' }, { transport: 'test' }));
+      gemini.enqueue({ expect: { tools: ['memorize', 'transfer_to_agent'] }, reply: { text: 'Xin chào từ Gemini' } });
+      const bus = collect(services);
+      const sent = unwrap(await services.dispatch('chat.send', { userId: 'kh-001', message: 'xin chào' }, { transport: 'test' })) as ChatSendResult;
+      expect(sent.mode).toBe('gemini');
+      const events = await bus.done(sent.runId);
+      expect(events.at(-1)).toMatchObject({ type: 'done', status: 'completed', text: 'Xin chào từ Gemini' });
+      expect(services.agent!.usage.forSession('kh-001', sent.sessionId)).toMatchObject([{ provider: 'gemini', estimated: false }]);
+      expect(JSON.stringify(events)).not.toContain('AIzaSy-test-key');
+    } finally {
+      await services?.close();
+      services = null;
+      await gemini.close();
+    }
+  });
+});
+
+describe('chat service', () => {
+  let h: AgentHarness;
+  afterEach(() => h.close());
+
+  it('refuses a second send to a busy session, cancels on request and on close', async () => {
+    h = await startHarness();
+    h.session('kh-001', 's1');
+    const seen: ChatEvent[] = [];
+    h.memory.bus.subscribe((name, payload) => {
+      if (name === 'chat.event') seen.push(payload as ChatEvent);
+    });
+    h.store.setFaults({ latencyMs: 60_000 });
+    const chat = h.agent.chat;
+    const first = await chat.send({ userId: 'kh-001', sessionId: 's1', message: 'tìm nước suối' });
+    await expect(chat.send({ userId: 'kh-001', sessionId: 's1', message: 'xem giỏ hàng' })).rejects.toMatchObject({ code: 'busy' });
+    expect(chat.cancel(first.runId)).toEqual({ cancelled: true });
+    await chat.settled(first.runId);
+    expect(seen.filter((event) => event.runId === first.runId).at(-1)).toMatchObject({ type: 'done', status: 'cancelled' });
+
+    const second = await chat.send({ userId: 'kh-001', sessionId: 's1', message: 'tìm nước khoáng' });
+    await h.agent.close();
+    expect(seen.filter((event) => event.runId === second.runId).at(-1)).toMatchObject({ type: 'done', status: 'cancelled' });
+    expect(chat.activeRuns).toBe(0);
+    await expect(chat.send({ userId: 'kh-001', sessionId: 's1', message: 'hi' })).rejects.toMatchObject({ code: 'closed' });
+    h.store.setFaults({});
+  });
+
+  it('leaves no timers, listeners or extra sockets after 1,000 runs', async () => {
+    h = await startHarness();
+    h.session('kh-001', 's1');
+    const shared = new AbortController();
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const say = async (message: string) => {
+      for await (const event of h.agent.runner.run({ userId: 'kh-001', sessionId: 's1', message, signal: shared.signal })) void event;
+    };
+    await say('xem giỏ hàng');
+    const baseline = { timers: timers(), sockets: h.commerce.transport.openSockets() };
+    for (let i = 0; i < 1000; i++) await say(i % 4 === 0 ? 'xem giỏ hàng' : i % 4 === 1 ? 'xin chào' : i % 4 === 2 ? 'khách thích gì?' : `nhớ rằng ghi chú số ${i % 8}`);
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+    expect(h.agent.runner.activeRuns).toBe(0);
+    expect(timers()).toBeLessThanOrEqual(baseline.timers);
+    expect(h.commerce.transport.openSockets()).toBeLessThanOrEqual(Math.max(1, baseline.sockets));
+  });
+});
