@@ -2,6 +2,7 @@
  * `npm run bench -- NAME` runs bench/NAME.ts. Each benchmark's default export measures the project
  * against a baseline in the same run and returns its figures; the last line printed is that JSON.
  */
+import './rawImports';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const available = fs
   .readdirSync(benchDir)
-  .filter((file) => file.endsWith('.ts') && file !== 'run.ts' && !file.startsWith('_'))
+  .filter((file) => file.endsWith('.ts') && !['run.ts', 'rawImports.ts'].includes(file) && !file.startsWith('_'))
   .map((file) => file.slice(0, -3))
   .sort();
 

@@ -1,6 +1,12 @@
 import path from 'node:path';
 import type { StorageStatus } from '../../shared/contract/app';
 import { AppError } from '../../shared/errors';
+import { createMemory, createMemoryHandlers, limitsFromQuotas, type MemoryModule } from '../memory';
+import { ExtractiveSummarizer } from '../memory/summarizer';
+import { createMemoryTools } from '../memory/tools';
+import { createAgent, createChatHandlers, createModelResolver, ModelSummarizer, type AgentModule } from '../agent';
+import { createCommerceHandlers } from '../commerce/handlers';
+import { StoreConnection } from '../commerce/service';
 import { createAppHandlers } from '../settings/appHandlers';
 import { SettingsService } from '../settings/settingsService';
 import { openDatabase, type Db } from '../storage/database';
@@ -17,7 +23,13 @@ export interface Services {
   readonly db: Db | null;
   readonly storage: StorageStatus;
   readonly settings: SettingsService;
+  /** Null when the data file could not be opened; its channels then answer `storage_unavailable`. */
+  readonly memory: MemoryModule | null;
   readonly dispatch: Dispatch;
+  /** The store client (pointed at the in-process demo store when `demoStore` is on). */
+  readonly commerce: StoreConnection;
+  /** The agent orchestrator (chat); null without a data file, like memory. */
+  readonly agent: AgentModule | null;
   close(): Promise<void>;
 }
 
@@ -49,8 +61,57 @@ export async function createServices(config: AppConfig): Promise<Services> {
     const settings = new SettingsService(db, config.createSecretStore(db), events);
     if (config.settingsOverrides) settings.applyOverrides(config.settingsOverrides);
 
+    const commerce = await StoreConnection.open(settings.get(), {
+      db,
+      events,
+      mmExtensions: config.env?.MM_STORE_EXTENSIONS === '1',
+    });
+    lifecycle.add('commerce', () => commerce.close());
+
+    // Gemini when a key is set, else the offline planner; the nightly summaries use the same model.
+    const models = createModelResolver(settings, config.env);
+    const language = () => settings.get().language;
+    const summarizer = new ModelSummarizer(models, new ExtractiveSummarizer(), language);
+    const memory = db ? createMemory({ db, limits: limitsFromQuotas(settings.get().quotas), events, summarizer }) : null;
+    if (memory) {
+      lifecycle.add('memory', () => memory.close());
+      // Missed maintenance catches up in the background; a failure shows in the next report.
+      void memory.start().catch(() => undefined);
+    }
+
+    const agent =
+      db && memory
+        ? createAgent({
+            db,
+            events,
+            model: models,
+            language,
+            sessions: memory.sessions,
+            memory: memory.memory,
+            memoryTools: Object.values(createMemoryTools(memory.memory)),
+            commerce,
+          })
+        : null;
+    // Added last, so closing cancels running answers before memory and the store client go.
+    if (agent) lifecycle.add('agent', () => agent.close());
+
     const handlers: Handlers = {
       ...createAppHandlers({ config, settings, storage }),
+      ...createCommerceHandlers(commerce),
+      ...(memory ? memory.handlers : createMemoryHandlers(null)),
+      ...(agent ? agent.handlers : createChatHandlers(null)),
+    };
+    const saveSettings = handlers['settings.set'];
+    // A changed endpoint, store code or demo setting applies before the answer, so the next search uses it.
+    handlers['settings.set'] = async (patch, context) => {
+      const view = await saveSettings(patch, context);
+      try {
+        await commerce.reconfigure(settings.get());
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        events.emit('app.notice', { level: 'error', code: 'store_unavailable', message: `The store settings were saved but could not be applied: ${message}` });
+      }
+      return view;
     };
     const dispatch = createDispatch(handlers);
 
@@ -60,7 +121,10 @@ export async function createServices(config: AppConfig): Promise<Services> {
       db,
       storage,
       settings,
+      memory,
       dispatch,
+      commerce,
+      agent,
       close: () => lifecycle.close(),
     };
   } catch (error) {

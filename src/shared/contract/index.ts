@@ -1,15 +1,24 @@
 import type { z } from 'zod';
 import type { Result } from '../errors';
 import { appChannels, appEvents } from './app';
+import { chatChannels, chatEvents } from './chat';
+import { commerceChannels, commerceEvents } from './commerce';
+import { memoryChannels, memoryEvents } from './memory';
 
 /** Every request/response channel of the app, by name. Main, preload and the bridge derive from this. */
 export const contract = {
   ...appChannels,
+  ...commerceChannels,
+  ...memoryChannels,
+  ...chatChannels,
 };
 
 /** Every event main pushes to the renderer. */
 export const events = {
   ...appEvents,
+  ...commerceEvents,
+  ...memoryEvents,
+  ...chatEvents,
 };
 
 export type Contract = typeof contract;

@@ -1,11 +1,36 @@
 import { useEffect } from 'react';
 import { useT } from '../i18n';
 import { useAppStore, type Pane } from '../store/appStore';
+import { useCartStore } from '../store/cartStore';
+import { useChatStore } from '../store/chatStore';
+import { useCustomerStore } from '../store/customerStore';
+import { useMemoryStore } from '../store/memoryStore';
 import { Banners } from './Banners';
-import { EmptyState } from './EmptyState';
+import { CartPane } from './CartPane';
+import { ChatPane } from './ChatPane';
+import { MemoryPane } from './MemoryPane';
 import { SettingsDialog } from './SettingsDialog';
 
 const panes: Pane[] = ['chat', 'cart', 'memory'];
+
+/** Events main pushes, routed to the stores that own the data. */
+function useContractEvents() {
+  const load = useAppStore((state) => state.load);
+  const applySettings = useAppStore((state) => state.applySettings);
+  useEffect(() => {
+    void load();
+    const unsubscribe = [
+      window.api.on('settings.changed', applySettings),
+      window.api.on('chat.event', (event) => {
+        useChatStore.getState().receive(event);
+        if (event.type === 'done') void useCustomerStore.getState().refreshSessions();
+      }),
+      window.api.on('cart.changed', (change) => useCartStore.getState().receive(change)),
+      window.api.on('memory.quotaWarning', (warning) => useMemoryStore.getState().warn(warning)),
+    ];
+    return () => unsubscribe.forEach((off) => off());
+  }, [load, applySettings]);
+}
 
 export function App() {
   const t = useT();
@@ -13,13 +38,14 @@ export function App() {
   const info = useAppStore((state) => state.info);
   const setPane = useAppStore((state) => state.setPane);
   const setSettingsOpen = useAppStore((state) => state.setSettingsOpen);
-  const load = useAppStore((state) => state.load);
-  const applySettings = useAppStore((state) => state.applySettings);
+  const customerId = useCustomerStore((state) => state.customerId);
+  useContractEvents();
 
+  // The cart and the memory inspector follow the customer being served.
   useEffect(() => {
-    void load();
-    return window.api.on('settings.changed', applySettings);
-  }, [load, applySettings]);
+    void useCartStore.getState().load(customerId);
+    if (customerId) void useMemoryStore.getState().setFilters({ userId: customerId, sessionId: '' });
+  }, [customerId]);
 
   return (
     <div className="app">
@@ -55,13 +81,13 @@ export function App() {
       <Banners />
       <main className="panes">
         <section id="pane-chat" role="tabpanel" aria-labelledby="tab-chat" hidden={pane !== 'chat'} className="pane">
-          <EmptyState title={t('chat.empty.title')} body={t('chat.empty.body')} />
+          <ChatPane />
         </section>
         <section id="pane-cart" role="tabpanel" aria-labelledby="tab-cart" hidden={pane !== 'cart'} className="pane">
-          <EmptyState title={t('cart.empty.title')} body={t('cart.empty.body')} />
+          <CartPane />
         </section>
         <section id="pane-memory" role="tabpanel" aria-labelledby="tab-memory" hidden={pane !== 'memory'} className="pane">
-          <EmptyState title={t('memory.empty.title')} body={t('memory.empty.body')} />
+          {pane === 'memory' && <MemoryPane />}
         </section>
       </main>
       <SettingsDialog />

@@ -1,0 +1,243 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useT, type Translate } from '../i18n';
+import type { StringKey } from '../i18n/strings';
+import { useChatStore, type ChatItem, type RunState } from '../store/chatStore';
+import { useCustomerStore } from '../store/customerStore';
+import { CustomerBar } from './CustomerBar';
+import { Markdown } from './Markdown';
+import { ProductCard } from './ProductCard';
+
+const memoryTools = new Set(['memorize', 'memorize_list', 'get_memory', 'forget', 'search_memory']);
+const cartTools = new Set(['get_cart', 'create_cart', 'add_to_cart', 'update_cart_item', 'remove_cart_item']);
+const productTools = new Set(['search_products', 'get_product_details', 'compare_products', 'find_ingredients']);
+
+const agentNames = new Set(['mm_assistant', 'product_agent', 'cart_agent', 'summarizer_agent']);
+
+function agentLabel(t: Translate, agent: string): string {
+  return agentNames.has(agent) ? t(`agent.${agent}` as StringKey) : agent;
+}
+
+function activityText(t: Translate, run: RunState): string {
+  const activity = run.activity;
+  if (!activity) return t('activity.working');
+  if ('transferTo' in activity) return t('activity.transfer', { agent: agentLabel(t, activity.transferTo) });
+  if (cartTools.has(activity.tool)) return t('activity.cart');
+  if (memoryTools.has(activity.tool)) return t('activity.memory');
+  return productTools.has(activity.tool) ? t(`activity.${activity.tool}` as StringKey) : t('activity.working');
+}
+
+export function ChatPane() {
+  const t = useT();
+  const customerId = useCustomerStore((state) => state.customerId);
+  const sessionId = useCustomerStore((state) => state.sessionId);
+  const { items, run, olderCursor, loadingOlder, loadError } = useChatStore();
+  const [draft, setDraft] = useState('');
+
+  useEffect(() => {
+    if (!customerId) return;
+    const chat = useChatStore.getState();
+    // A new session created by the first message is already open in the chat store.
+    if (chat.userId !== customerId || chat.sessionId !== sessionId) void chat.openSession(customerId, sessionId);
+  }, [customerId, sessionId]);
+
+  async function send(text: string) {
+    const message = text.trim();
+    if (!message || run) return;
+    setDraft('');
+    const startedIn = await useChatStore.getState().send(message);
+    const customers = useCustomerStore.getState();
+    if (startedIn && startedIn !== customers.sessionId) {
+      customers.selectSession(startedIn);
+      void customers.refreshSessions();
+    }
+  }
+
+  function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      void send(draft);
+    }
+  }
+
+  useEffect(() => {
+    if (!run) return;
+    const onEscape = (event: globalThis.KeyboardEvent) => {
+      if (event.key === 'Escape') void useChatStore.getState().cancel();
+    };
+    window.addEventListener('keydown', onEscape);
+    return () => window.removeEventListener('keydown', onEscape);
+  }, [run]);
+
+  if (!customerId) {
+    return (
+      <div className="chat-pane">
+        <CustomerBar />
+        <p className="empty-state muted">{t('customer.none')}</p>
+      </div>
+    );
+  }
+
+  return (
+    <div className="chat-pane">
+      <CustomerBar />
+      {loadError && (
+        <div className="banner banner-error" role="alert">
+          {loadError}
+        </div>
+      )}
+      <MessageList items={items} canLoadOlder={olderCursor !== null} loadingOlder={loadingOlder} onRetry={(text) => void send(text)} />
+      {run && (
+        <div className="activity" role="status" aria-live="polite" data-testid="activity">
+          <span className="spinner" aria-hidden="true" /> {activityText(t, run)}
+        </div>
+      )}
+      <form
+        className="composer"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void send(draft);
+        }}
+      >
+        <label htmlFor="chat-input" className="visually-hidden">
+          {t('chat.placeholder')}
+        </label>
+        <textarea
+          id="chat-input"
+          rows={2}
+          maxLength={4000}
+          value={draft}
+          placeholder={t('chat.placeholder')}
+          onChange={(event) => setDraft(event.target.value)}
+          onKeyDown={onKeyDown}
+        />
+        {run ? (
+          <button type="button" className="danger" onClick={() => void useChatStore.getState().cancel()}>
+            {t('chat.stop')}
+          </button>
+        ) : (
+          <button type="submit" className="primary" disabled={!draft.trim()}>
+            {t('chat.send')}
+          </button>
+        )}
+      </form>
+    </div>
+  );
+}
+
+/** Only the rows in view (plus a few) are in the DOM; older pages load when scrolled to the top. */
+function MessageList(props: { items: ChatItem[]; canLoadOlder: boolean; loadingOlder: boolean; onRetry: (text: string) => void }) {
+  const { items, canLoadOlder, loadingOlder, onRetry } = props;
+  const t = useT();
+  const scroller = useRef<HTMLDivElement>(null);
+  const stickToBottom = useRef(true);
+  const firstId = useRef<string | null>(null);
+  const virtualizer = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 72,
+    overscan: 6,
+    getItemKey: (index) => items[index]!.id,
+  });
+
+  // Keep the view where it was when older messages are prepended, and follow new ones at the bottom.
+  useLayoutEffect(() => {
+    const previousFirst = firstId.current;
+    firstId.current = items[0]?.id ?? null;
+    if (previousFirst && items[0]?.id !== previousFirst) {
+      const index = items.findIndex((item) => item.id === previousFirst);
+      if (index > 0) {
+        virtualizer.scrollToIndex(index, { align: 'start' });
+        return;
+      }
+    }
+    if (stickToBottom.current && items.length > 0) virtualizer.scrollToIndex(items.length - 1, { align: 'end' });
+  }, [items, virtualizer]);
+
+  function onScroll() {
+    const element = scroller.current;
+    if (!element) return;
+    stickToBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 48;
+    if (element.scrollTop < 200 && canLoadOlder && !loadingOlder) void useChatStore.getState().loadOlder();
+  }
+
+  if (items.length === 0) {
+    return <p className="chat-hint muted">{t('chat.startHint')}</p>;
+  }
+
+  return (
+    <div className="message-list" ref={scroller} onScroll={onScroll} role="log" aria-label={t('chat.messages')} data-testid="message-list" data-count={items.length}>
+      {loadingOlder && <div className="muted loading-older">{t('chat.loadingOlder')}</div>}
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {virtualizer.getVirtualItems().map((row) => (
+          <div
+            key={row.key}
+            data-index={row.index}
+            ref={virtualizer.measureElement}
+            className="message-row"
+            style={{ transform: `translateY(${row.start}px)` }}
+          >
+            <ChatItemView item={items[row.index]!} onRetry={onRetry} />
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+const searchSteps = new Set(['exact', 'folded', 'units', 'fewer_terms', 'name_match', 'category', 'none']);
+
+function stepLabel(t: Translate, step: string): string {
+  return searchSteps.has(step) ? t(`step.${step}` as StringKey) : step;
+}
+
+function ChatItemView({ item, onRetry }: { item: ChatItem; onRetry: (text: string) => void }) {
+  const t = useT();
+  switch (item.kind) {
+    case 'user':
+      return (
+        <div className="message message-user" data-testid="message-user">
+          <div className="message-author">{t('chat.you')}</div>
+          <div className="message-text">{item.text}</div>
+        </div>
+      );
+    case 'assistant':
+      return (
+        <div className="message message-assistant" data-testid="message-assistant" aria-busy={item.streaming}>
+          <div className="message-author">{t('chat.assistant')}</div>
+          <Markdown text={item.text} />
+        </div>
+      );
+    case 'products':
+      return (
+        <div className="product-results" data-testid="product-results">
+          {item.foundBy && item.foundBy !== 'exact' && (
+            <div className="muted" data-testid="found-by">
+              {t('product.foundBy', { step: stepLabel(t, item.foundBy) })}
+              {item.tried.length > 0 ? ` · ${t('product.tried', { tried: item.tried.join('; ') })}` : ''}
+            </div>
+          )}
+          <div className="product-grid">
+            {item.products.map((product) => (
+              <ProductCard key={product.sku} product={product} canAdd />
+            ))}
+          </div>
+        </div>
+      );
+    case 'transfer':
+      return <div className="message-note muted">{t('activity.transfer', { agent: agentLabel(t, item.to) })}</div>;
+    case 'notice':
+      return <div className="message-note muted">{t('chat.cancelled')}</div>;
+    case 'error':
+      return (
+        <div className="message message-error" role="alert">
+          <strong>{t('chat.error')}:</strong> {item.message}
+          {item.retryText && (
+            <button type="button" onClick={() => onRetry(item.retryText!)}>
+              {t('chat.retry')}
+            </button>
+          )}
+        </div>
+      );
+  }
+}

@@ -1,0 +1,254 @@
+import { create } from 'zustand';
+import type { ChatEvent } from '../../../shared/contract/chat';
+import type { SessionEvent } from '../../../shared/contract/memory';
+import { call } from '../api/client';
+
+/** A product as the agent's tools present it (already shaped in main). */
+export interface ProductCardData {
+  sku: string;
+  name: string;
+  brand?: string;
+  unit: string | null;
+  price: number;
+  originalPrice: number;
+  discountPercent: number;
+  inStock: boolean;
+  imageUrl: string | null;
+}
+
+export type ChatItem =
+  | { id: string; kind: 'user'; text: string; timestamp: number }
+  | { id: string; kind: 'assistant'; agent: string; text: string; timestamp: number; streaming: boolean }
+  | { id: string; kind: 'products'; tool: string; products: ProductCardData[]; foundBy: string | null; tried: string[] }
+  | { id: string; kind: 'transfer'; from: string; to: string }
+  | { id: string; kind: 'notice'; text: 'cancelled' }
+  | { id: string; kind: 'error'; message: string; retryText: string | null };
+
+export interface RunState {
+  runId: string;
+  sessionId: string;
+  /** The tool being called right now, or a transfer target. */
+  activity: { tool: string } | { transferTo: string } | null;
+}
+
+const PAGE_SIZE = 100;
+const MAX_EARLY_EVENTS = 500;
+
+/**
+ * Events can arrive before `chat.send` has answered with the run id (the run starts at once);
+ * they wait here until the run is known.
+ */
+const earlyEvents: ChatEvent[] = [];
+let awaitingRunId = false;
+
+interface ChatState {
+  userId: string | null;
+  sessionId: string | null;
+  items: ChatItem[];
+  olderCursor: string | null;
+  loadingOlder: boolean;
+  run: RunState | null;
+  lastUserText: string | null;
+  loadError: string | null;
+  openSession(userId: string, sessionId: string | null): Promise<void>;
+  loadOlder(): Promise<void>;
+  send(text: string): Promise<string | null>;
+  cancel(): Promise<void>;
+  receive(event: ChatEvent): void;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function asProduct(value: unknown): ProductCardData | null {
+  if (!isRecord(value) || typeof value.sku !== 'string' || typeof value.name !== 'string' || typeof value.price !== 'number') return null;
+  return {
+    sku: value.sku,
+    name: value.name,
+    ...(typeof value.brand === 'string' ? { brand: value.brand } : {}),
+    unit: typeof value.unit === 'string' ? value.unit : null,
+    price: value.price,
+    originalPrice: typeof value.originalPrice === 'number' ? value.originalPrice : value.price,
+    discountPercent: typeof value.discountPercent === 'number' ? value.discountPercent : 0,
+    inStock: value.inStock !== false,
+    imageUrl: typeof value.imageUrl === 'string' ? value.imageUrl : null,
+  };
+}
+
+/** Products in a tool result: search (`items`), compare (`products`), ingredients (`ingredients: [{product}]`), details (the product). */
+export function productsOf(result: unknown): ProductCardData[] {
+  if (!isRecord(result)) return [];
+  const candidates: unknown[] = Array.isArray(result.items)
+    ? result.items
+    : Array.isArray(result.products)
+      ? result.products
+      : Array.isArray(result.ingredients)
+        ? result.ingredients.map((entry) => (isRecord(entry) ? entry.product : null))
+        : [result];
+  return candidates.map(asProduct).filter((product): product is ProductCardData => product !== null);
+}
+
+function productsItem(id: string, tool: string, result: unknown): ChatItem | null {
+  const products = productsOf(result);
+  if (products.length === 0) return null;
+  const record = isRecord(result) ? result : {};
+  return {
+    id,
+    kind: 'products',
+    tool,
+    products,
+    foundBy: typeof record.foundBy === 'string' ? record.foundBy : null,
+    tried: Array.isArray(record.tried) ? record.tried.filter((entry): entry is string => typeof entry === 'string') : [],
+  };
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (isRecord(content) && typeof content.text === 'string') return content.text;
+  return '';
+}
+
+/** Stored session events as chat items; tool calls are not shown, their results are. */
+export function itemsFromEvents(events: SessionEvent[]): ChatItem[] {
+  const items: ChatItem[] = [];
+  for (const event of events) {
+    if (event.kind === 'message') {
+      const text = textOf(event.content);
+      if (!text) continue;
+      items.push(
+        event.author === 'user'
+          ? { id: event.id, kind: 'user', text, timestamp: event.timestamp }
+          : { id: event.id, kind: 'assistant', agent: event.author, text, timestamp: event.timestamp, streaming: false },
+      );
+    } else if (event.kind === 'tool_result' && isRecord(event.content)) {
+      const item = productsItem(event.id, String(event.content.name ?? ''), event.content.response);
+      if (item) items.push(item);
+    } else if (event.kind === 'transfer' && isRecord(event.content)) {
+      items.push({ id: event.id, kind: 'transfer', from: String(event.content.from ?? event.author), to: String(event.content.to ?? '') });
+    } else if (event.kind === 'error') {
+      const message = isRecord(event.content) && typeof event.content.message === 'string' ? event.content.message : textOf(event.content);
+      items.push({ id: event.id, kind: 'error', message, retryText: null });
+    }
+  }
+  return items;
+}
+
+export const useChatStore = create<ChatState>()((set, get) => ({
+  userId: null,
+  sessionId: null,
+  items: [],
+  olderCursor: null,
+  loadingOlder: false,
+  run: null,
+  lastUserText: null,
+  loadError: null,
+
+  async openSession(userId, sessionId) {
+    set({ userId, sessionId, items: [], olderCursor: null, loadError: null, loadingOlder: false });
+    if (!sessionId) return;
+    try {
+      const page = await call('sessions.history', { userId, sessionId, limit: PAGE_SIZE });
+      if (get().sessionId !== sessionId) return;
+      performance.mark('mm:chat-data'); // for the ui benchmark: render time after data arrives
+      set({ items: itemsFromEvents(page.events), olderCursor: page.nextCursor });
+    } catch (error) {
+      set({ loadError: error instanceof Error ? error.message : String(error) });
+    }
+  },
+
+  async loadOlder() {
+    const { userId, sessionId, olderCursor, loadingOlder } = get();
+    if (!userId || !sessionId || !olderCursor || loadingOlder) return;
+    set({ loadingOlder: true });
+    try {
+      const page = await call('sessions.history', { userId, sessionId, before: olderCursor, limit: PAGE_SIZE });
+      if (get().sessionId !== sessionId) return;
+      set({ items: [...itemsFromEvents(page.events), ...get().items], olderCursor: page.nextCursor });
+    } finally {
+      set({ loadingOlder: false });
+    }
+  },
+
+  async send(text) {
+    const { userId, sessionId, run } = get();
+    if (!userId || run) return null;
+    const now = Date.now();
+    set({ items: [...get().items, { id: `local-${now}`, kind: 'user', text, timestamp: now }], lastUserText: text });
+    awaitingRunId = true;
+    try {
+      const started = await call('chat.send', sessionId ? { userId, sessionId, message: text } : { userId, message: text });
+      set({ sessionId: started.sessionId, run: { runId: started.runId, sessionId: started.sessionId, activity: null } });
+      awaitingRunId = false;
+      for (const event of earlyEvents.splice(0)) if (event.runId === started.runId) get().receive(event);
+      return started.sessionId;
+    } catch (error) {
+      set({ items: [...get().items, { id: `error-${now}`, kind: 'error', message: error instanceof Error ? error.message : String(error), retryText: text }] });
+      return null;
+    } finally {
+      awaitingRunId = false;
+      earlyEvents.length = 0;
+    }
+  },
+
+  async cancel() {
+    const { run } = get();
+    if (run) await call('chat.cancel', { runId: run.runId });
+  },
+
+  receive(event) {
+    const { run, sessionId } = get();
+    if (awaitingRunId) {
+      if (earlyEvents.length < MAX_EARLY_EVENTS) earlyEvents.push(event);
+      return;
+    }
+    if (!run || event.sessionId !== sessionId || event.runId !== run.runId) return;
+    const items = [...get().items];
+    const last = items[items.length - 1];
+    const streamingId = `${event.runId}-text-${event.seq}`;
+    switch (event.type) {
+      case 'text':
+        if (last?.kind === 'assistant' && last.streaming) items[items.length - 1] = { ...last, text: last.text + event.delta };
+        else items.push({ id: streamingId, kind: 'assistant', agent: event.agent, text: event.delta, timestamp: Date.now(), streaming: true });
+        set({ items, run: { ...run, activity: null } });
+        return;
+      case 'text_replaced':
+        if (last?.kind === 'assistant' && last.streaming) items[items.length - 1] = { ...last, text: event.text };
+        set({ items });
+        return;
+      case 'tool_call':
+        set({ items: closeStreaming(items), run: { ...run, activity: { tool: event.name } } });
+        return;
+      case 'tool_result': {
+        const item = event.ok ? productsItem(`${event.runId}-${event.callId}`, event.name, event.result) : null;
+        set({ items: item ? [...items, item] : items });
+        return;
+      }
+      case 'transfer':
+        set({
+          items: [...closeStreaming(items), { id: `${event.runId}-transfer-${event.seq}`, kind: 'transfer', from: event.from, to: event.to }],
+          run: { ...run, activity: { transferTo: event.to } },
+        });
+        return;
+      case 'error':
+        set({
+          items: [...closeStreaming(items), { id: `${event.runId}-error`, kind: 'error', message: event.error.message, retryText: get().lastUserText }],
+        });
+        return;
+      case 'done': {
+        const closed = closeStreaming(items);
+        if (event.status === 'cancelled') closed.push({ id: `${event.runId}-cancelled`, kind: 'notice', text: 'cancelled' });
+        set({ items: closed, run: null });
+        return;
+      }
+      default:
+        return;
+    }
+  },
+}));
+
+function closeStreaming(items: ChatItem[]): ChatItem[] {
+  const last = items[items.length - 1];
+  if (last?.kind === 'assistant' && last.streaming) return [...items.slice(0, -1), { ...last, streaming: false }];
+  return items;
+}

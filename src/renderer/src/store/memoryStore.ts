@@ -1,0 +1,173 @@
+import { create } from 'zustand';
+import type {
+  JsonValue,
+  MaintenanceReport,
+  MaintenanceTask,
+  MemoryEntryView,
+  MemoryStats,
+  MemoryTier,
+  MemoryValueView,
+  QuotaWarning,
+} from '../../../shared/contract/memory';
+import { call } from '../api/client';
+
+export interface MemoryFilters {
+  userId: string;
+  sessionId: string;
+  tier: MemoryTier | '';
+  query: string;
+}
+
+export interface MetricsSample {
+  at: number;
+  hits: number;
+  misses: number;
+  rss: number;
+}
+
+const PAGE_SIZE = 200;
+const MAX_SAMPLES = 60;
+
+interface MemoryState {
+  filters: MemoryFilters;
+  entries: MemoryEntryView[];
+  nextCursor: string | null;
+  loading: boolean;
+  listError: string | null;
+  selected: MemoryValueView | null;
+  entryError: string | null;
+  stats: MemoryStats | null;
+  samples: MetricsSample[];
+  warnings: QuotaWarning[];
+  running: MaintenanceTask | null;
+  report: MaintenanceReport | null;
+  setFilters(filters: Partial<MemoryFilters>): Promise<void>;
+  reload(): Promise<void>;
+  loadMore(): Promise<void>;
+  select(entry: MemoryEntryView): Promise<void>;
+  closeEntry(): void;
+  save(entry: MemoryEntryView, value: JsonValue): Promise<void>;
+  forget(entry: MemoryEntryView): Promise<void>;
+  refreshStats(): Promise<void>;
+  runMaintenance(task: MaintenanceTask): Promise<void>;
+  warn(warning: QuotaWarning): void;
+}
+
+function listRequest(filters: MemoryFilters, cursor?: string) {
+  return {
+    ...(filters.userId ? { userId: filters.userId } : {}),
+    ...(filters.sessionId ? { sessionId: filters.sessionId } : {}),
+    ...(filters.tier ? { tier: filters.tier } : {}),
+    ...(filters.query.trim() ? { query: filters.query.trim() } : {}),
+    ...(cursor ? { cursor } : {}),
+    limit: PAGE_SIZE,
+  };
+}
+
+const scopeOf = (entry: MemoryEntryView) => ({ userId: entry.userId, ...(entry.sessionId ? { sessionId: entry.sessionId } : {}) });
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The memory inspector's data: everything comes from SQLite in main, so it all works offline. */
+export const useMemoryStore = create<MemoryState>()((set, get) => ({
+  filters: { userId: '', sessionId: '', tier: '', query: '' },
+  entries: [],
+  nextCursor: null,
+  loading: false,
+  listError: null,
+  selected: null,
+  entryError: null,
+  stats: null,
+  samples: [],
+  warnings: [],
+  running: null,
+  report: null,
+
+  async setFilters(filters) {
+    set({ filters: { ...get().filters, ...filters } });
+    await get().reload();
+  },
+  async reload() {
+    const filters = get().filters;
+    set({ loading: true, listError: null });
+    try {
+      const page = await call('memory.list', listRequest(filters));
+      if (get().filters !== filters) return;
+      performance.mark('mm:memory-data'); // for the ui benchmark: render time after data arrives
+      set({ entries: page.items, nextCursor: page.nextCursor });
+    } catch (error) {
+      set({ listError: message(error), entries: [], nextCursor: null });
+    } finally {
+      set({ loading: false });
+    }
+  },
+  async loadMore() {
+    const { filters, nextCursor, loading } = get();
+    if (!nextCursor || loading) return;
+    set({ loading: true });
+    try {
+      const page = await call('memory.list', listRequest(filters, nextCursor));
+      if (get().filters !== filters) return;
+      set({ entries: [...get().entries, ...page.items], nextCursor: page.nextCursor });
+    } catch (error) {
+      set({ listError: message(error) });
+    } finally {
+      set({ loading: false });
+    }
+  },
+  async select(entry) {
+    set({ entryError: null });
+    try {
+      set({ selected: await call('memory.get', { ...scopeOf(entry), key: entry.key }) });
+    } catch (error) {
+      set({ selected: null, entryError: message(error) });
+    }
+  },
+  closeEntry: () => set({ selected: null, entryError: null }),
+  async save(entry, value) {
+    try {
+      const saved = await call('memory.put', { ...scopeOf(entry), key: entry.key, value });
+      set({ selected: saved, entryError: null, entries: get().entries.map((item) => (sameEntry(item, saved) ? saved : item)) });
+      await get().refreshStats();
+    } catch (error) {
+      set({ entryError: message(error) });
+    }
+  },
+  async forget(entry) {
+    try {
+      await call('memory.forget', { ...scopeOf(entry), key: entry.key });
+      set({ selected: null, entries: get().entries.filter((item) => !sameEntry(item, entry)) });
+      await get().refreshStats();
+    } catch (error) {
+      set({ entryError: message(error) });
+    }
+  },
+  async refreshStats() {
+    try {
+      const stats = await call('memory.stats', {});
+      const hits = stats.hits.hot + stats.hits.warm + stats.hits.cold;
+      const samples = [...get().samples, { at: Date.now(), hits, misses: stats.misses, rss: stats.process.rss }].slice(-MAX_SAMPLES);
+      set({ stats, samples });
+    } catch (error) {
+      set({ listError: message(error) });
+    }
+  },
+  async runMaintenance(task) {
+    set({ running: task, report: null });
+    try {
+      set({ report: await call('memory.runMaintenance', { task }) });
+      await Promise.all([get().reload(), get().refreshStats()]);
+    } catch (error) {
+      set({ listError: message(error) });
+    } finally {
+      set({ running: null });
+    }
+  },
+  warn(warning) {
+    const others = get().warnings.filter((item) => !(item.userId === warning.userId && item.quota === warning.quota));
+    set({ warnings: [...others, warning] });
+  },
+}));
+
+function sameEntry(a: MemoryEntryView, b: MemoryEntryView): boolean {
+  return a.userId === b.userId && a.sessionId === b.sessionId && a.key === b.key;
+}
