@@ -19,6 +19,7 @@ describe('storage', () => {
     expect(first.status).toEqual({ state: 'ok', path: file, schemaVersion: latest });
     expect(first.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(first.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(first.db.pragma('secure_delete', { simple: true })).toBe(1);
     expect(Number(first.db.pragma('busy_timeout', { simple: true }))).toBeGreaterThan(0);
     first.db.close();
 

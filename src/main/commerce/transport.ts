@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import type { Agent, request as undiciRequest } from 'undici';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../shared/errors';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuitBreaker';
@@ -90,7 +90,9 @@ const categoryCodes: Record<string, AppError['code']> = {
  */
 export class GraphQLTransport {
   readonly options: TransportOptions;
-  private readonly agent: Agent;
+  /** undici loads with the first call to the store, not at app start (it costs ~100 ms to load). */
+  private pool: Promise<{ agent: Agent; request: typeof undiciRequest }> | null = null;
+  private agent: Agent | null = null;
   private readonly limiter: RateLimiter;
   readonly breaker: CircuitBreaker;
   private readonly cache: LRUCache<string, { value: unknown }> | null;
@@ -104,19 +106,27 @@ export class GraphQLTransport {
   constructor(options: Partial<TransportOptions> & { endpoint: string }) {
     this.options = { ...defaultTransportOptions, ...options };
     const o = this.options;
-    this.agent = new Agent({
-      connections: o.connectionsPerOrigin,
-      maxOrigins: Math.max(1, Math.floor(o.maxConnections / o.connectionsPerOrigin)),
-      pipelining: 1,
-      connectTimeout: o.connectTimeoutMs,
-      headersTimeout: o.headersTimeoutMs,
-      bodyTimeout: o.bodyTimeoutMs,
-      keepAliveTimeout: o.keepAliveTimeoutMs,
-      ...(o.ca ? { connect: { ca: o.ca } } : {}),
-    });
     this.limiter = new RateLimiter(o.rateLimit, o.clock);
     this.breaker = new CircuitBreaker(o.breaker, o.clock);
     this.cache = o.cache.maxEntries > 0 ? new LRUCache({ max: o.cache.maxEntries, ttl: o.cache.ttlMs }) : null;
+  }
+
+  private connection(): Promise<{ agent: Agent; request: typeof undiciRequest }> {
+    this.pool ??= import('undici').then(({ Agent, request }) => {
+      const o = this.options;
+      this.agent = new Agent({
+        connections: o.connectionsPerOrigin,
+        maxOrigins: Math.max(1, Math.floor(o.maxConnections / o.connectionsPerOrigin)),
+        pipelining: 1,
+        connectTimeout: o.connectTimeoutMs,
+        headersTimeout: o.headersTimeoutMs,
+        bodyTimeout: o.bodyTimeoutMs,
+        keepAliveTimeout: o.keepAliveTimeoutMs,
+        ...(o.ca ? { connect: { ca: o.ca } } : {}),
+      });
+      return { agent: this.agent, request };
+    });
+    return this.pool;
   }
 
   get closed(): boolean {
@@ -125,6 +135,7 @@ export class GraphQLTransport {
 
   /** Sockets the pool holds open right now, across origins. */
   openSockets(): number {
+    if (!this.agent) return 0;
     return Object.values(this.agent.stats).reduce((sum, stats) => sum + Number(stats.connected), 0);
   }
 
@@ -168,7 +179,7 @@ export class GraphQLTransport {
       this.limiter.close(error);
       for (const controller of this.running) controller.abort(error);
       this.cache?.clear();
-      await this.agent.destroy(error).catch(() => undefined);
+      if (this.pool) await (await this.pool).agent.destroy(error).catch(() => undefined);
     })();
     return this.closing;
   }
@@ -287,12 +298,13 @@ export class GraphQLTransport {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify({ query: call.query, variables: call.variables ?? {} });
     }
+    const { agent, request } = await this.connection();
     const response = await request(url, {
       method: asGet ? 'GET' : 'POST',
       headers,
       body,
       signal,
-      dispatcher: this.agent,
+      dispatcher: agent,
     });
     const text = await response.body.text();
     return { statusCode: response.statusCode, headers: response.headers, text };

@@ -198,19 +198,22 @@ export class MaintenanceScheduler {
         return rows.length === 200;
       });
     }
+    this.store.pruneOpenSessions();
     this.store.metrics.cleanups++;
   }
 
   /** Demotes warm entries not read within the warm TTL to cold, compressed. */
   private async compressIdle(report: MaintenanceReport): Promise<void> {
-    const idle = this.store.db.prepare<[number, number, number], EntryRow>(
-      "SELECT * FROM memory_entries WHERE id > ? AND id <= ? AND tier = 'warm' AND accessed_at <= ? ORDER BY id",
+    const idle = this.store.db.prepare<[number, number, number], EntryMeta>(
+      `SELECT ${ENTRY_META_COLUMNS} FROM memory_entries WHERE id > ? AND id <= ? AND tier = 'warm' AND accessed_at <= ? ORDER BY id`,
     );
+    const full = this.store.db.prepare<[number], EntryRow>('SELECT * FROM memory_entries WHERE id = ?');
     const cutoff = this.store.now() - this.store.limits.warmTtlMs;
     await this.scanEntries(report, (from, to) => idle.all(from, to, cutoff), (row) => {
       try {
         this.store.db.transaction(() => {
-          report.bytesFreed += this.store.demote(row as EntryRow);
+          const entry = full.get(row.id);
+          if (entry) report.bytesFreed += this.store.demote(entry);
         })();
         report.demoted++;
         report.compressed++;
@@ -221,11 +224,14 @@ export class MaintenanceScheduler {
     });
   }
 
-  /** Walks the entry id space in chunks, one slice per chunk (or less, when the budget runs out). */
-  private async scanEntries<R extends EntryMeta>(
+  /**
+   * Walks the entry id space in chunks of metadata (values are loaded one at a time by `act`), and
+   * stops a slice at its deadline, even mid-chunk, resuming after the last row it handled.
+   */
+  private async scanEntries(
     report: MaintenanceReport,
-    select: (fromId: number, toId: number) => R[],
-    act: (row: R) => void,
+    select: (fromId: number, toId: number) => EntryMeta[],
+    act: (row: EntryMeta) => void,
   ): Promise<void> {
     const maxId = (this.store.db.prepare('SELECT max(id) AS id FROM memory_entries').get() as { id: number | null }).id ?? 0;
     let from = 0;
@@ -234,7 +240,10 @@ export class MaintenanceScheduler {
         let cursor = from;
         while (cursor < maxId) {
           const to = cursor + ID_CHUNK;
-          for (const row of select(cursor, to)) act(row);
+          for (const row of select(cursor, to)) {
+            act(row);
+            if (performance.now() > deadline) return row.id;
+          }
           cursor = to;
           if (performance.now() > deadline) break;
         }

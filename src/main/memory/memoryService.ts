@@ -240,7 +240,7 @@ export class MemoryService {
   listMemories(query: ListMemoriesQuery = {}): MemoryPage {
     const limit = validLimit(query.limit, 50);
     const userId = query.userId === undefined ? undefined : validId(query.userId, 'userId');
-    const sessionFilter = query.sessionId === undefined ? undefined : validScope({ userId: 'x', sessionId: query.sessionId }).sessionId!;
+    const sessionFilter = query.sessionId === undefined ? undefined : validId(query.sessionId, 'sessionId');
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
     if (query.tier !== undefined && !['hot', 'warm', 'cold'].includes(query.tier)) {
       throw new AppError('invalid_request', `unknown tier ${String(query.tier)}: use hot, warm or cold`);

@@ -60,9 +60,9 @@ export interface Metrics {
   quotaWarnings: number;
 }
 
-const ENTRY_META_COLUMNS =
+/** Every column of `memory_entries` but the value, for listings that must not load values. */
+export const ENTRY_META_COLUMNS =
   'id, user_id, session_id, key, tier, codec, size, stored_bytes, created_at, updated_at, accessed_at, expires_at, source_session_id, source_turn_id';
-export { ENTRY_META_COLUMNS };
 
 const DEMOTION_BATCH = 64;
 const INDEX_BATCH = 500;
@@ -398,7 +398,9 @@ export class MemoryStore {
 
   /** After a write: re-checks quotas when this one is near its limit or was warned about. */
   noteUsage(userId: string, sessionId: string | null, tier: StoredTier, usedAfter: number): void {
-    const near = usedAfter >= this.quotaLimit(tier) * this.limits.warnRatio;
+    const near =
+      usedAfter >= this.quotaLimit(tier) * this.limits.warnRatio ||
+      (sessionId !== null && this.hot.scopeUse(HotTier.scopeKey(userId, sessionId)) >= this.limits.hotSessionBytes * this.limits.warnRatio);
     if (near || this.warned.has(JSON.stringify([userId, tier, null]))) this.checkQuotas(userId, sessionId);
   }
 
@@ -422,6 +424,12 @@ export class MemoryStore {
 
   touchSession(scopeKey: string): void {
     this.openSessions.set(scopeKey, this.now());
+  }
+
+  /** Forgets sessions idle past the limit (the hourly cleanup calls it, so the map stays small). */
+  pruneOpenSessions(): void {
+    const now = this.now();
+    for (const [key, touched] of this.openSessions) if (now - touched >= this.limits.sessionIdleMs) this.openSessions.delete(key);
   }
 
   isSessionOpen(userId: string, sessionId: string): boolean {

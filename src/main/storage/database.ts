@@ -37,6 +37,8 @@ export function openDatabase(file: string, migrations: readonly Migration[]): Op
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') throw new Error(`journal_mode is ${String(mode)}, WAL could not be enabled`);
     db.pragma('foreign_keys = ON');
+    // A forgotten customer's data must not linger in freed pages of the file.
+    db.pragma('secure_delete = ON');
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   } catch (error) {
