@@ -80,6 +80,9 @@ describe('chat through the composition root (demo store, offline planner)', () =
       expect(events.at(-1)).toMatchObject({ type: 'done', status: 'completed', text: 'Xin chào từ Gemini' });
       expect(services.agent!.usage.forSession('kh-001', sent.sessionId)).toMatchObject([{ provider: 'gemini', estimated: false }]);
       expect(JSON.stringify(events)).not.toContain('AIzaSy-test-key');
+      const declared = JSON.stringify(gemini.requests[0]!.body.tools);
+      expect(declared).toContain('"memorize"');
+      expect(declared).not.toContain('propertyNames');
     } finally {
       await services?.close();
       services = null;

@@ -48,7 +48,7 @@ describe('context policy', () => {
     expect(customerContextInInstruction(composeSystemInstruction('x', { memories: [], summary: null }, 'en'))).toEqual([]);
   });
 
-  it('starts the model\'s window at a user message and leaves bookkeeping events out', () => {
+  it('starts the model\'s window at a user message, drops calls a cancel left unanswered and leaves bookkeeping out', () => {
     const event = (id: string, author: string, kind: SessionEvent['kind'], content: SessionEvent['content']): SessionEvent => ({
       id,
       author,
@@ -64,14 +64,17 @@ describe('context policy', () => {
       event('4', 'mm_assistant', 'transfer', { from: 'mm_assistant', to: 'product_agent' }),
       event('5', 'product_agent', 'tool_call', { id: 'c1', name: 'search_products', args: { query: 'bia' } }),
       event('6', 'product_agent', 'tool_result', { id: 'c1', name: 'search_products', response: { total: 3 } }),
-      event('7', 'product_agent', 'error', { code: 'cancelled', message: 'x' }),
-      event('8', 'product_agent', 'message', { text: 'Có 3 loại bia.' }),
+      event('7', 'product_agent', 'message', { text: 'Có 3 loại bia.' }),
+      event('8', 'user', 'message', { text: 'chi tiết bia Tiger' }),
+      event('9', 'product_agent', 'tool_call', { id: 'c2', name: 'get_product_details', args: { sku: '1' } }),
+      event('10', 'product_agent', 'error', { code: 'cancelled', message: 'Stopped by the user.' }),
     ]);
     expect(contents).toEqual([
       { role: 'user', parts: [{ text: 'tìm bia' }] },
       { role: 'model', parts: [{ functionCall: { id: 'c1', name: 'search_products', args: { query: 'bia' } } }] },
       { role: 'user', parts: [{ functionResponse: { id: 'c1', name: 'search_products', response: { total: 3 } } }] },
       { role: 'model', parts: [{ text: 'Có 3 loại bia.' }] },
+      { role: 'user', parts: [{ text: 'chi tiết bia Tiger' }] },
     ]);
   });
 });

@@ -103,6 +103,22 @@ describe('Runner on the Gemini stand-in with the real session service', () => {
     expect(turn.results[0]).toMatchObject({ ok: false, result: { error: { code: 'timeout' } } });
   });
 
+  it('cancels work a tool left running once the tool has answered', async () => {
+    let leftover: AbortSignal | null = null;
+    const spawner = new FunctionTool({
+      name: 'spawn',
+      description: 'Starts background work and answers at once.',
+      parameters: z.object({}).strict(),
+      execute: (_args, context) => {
+        leftover = context.signal;
+        return { started: true };
+      },
+    });
+    gemini.enqueue({ reply: { functionCalls: [{ name: 'spawn', args: {} }] } }, { reply: { text: 'ok' } });
+    await run(runner(new Agent({ name: 'root', description: 'r', instruction: 'i', tools: [spawner] })));
+    expect(leftover!.aborted).toBe(true);
+  });
+
   it('ends a run at its deadline', async () => {
     gemini.enqueue({ reply: { functionCalls: [{ name: 'slow_lookup', args: {} }] } });
     const turn = await run(runner(new Agent({ name: 'root', description: 'r', instruction: 'i', tools: [hangingTool] }), { runDeadlineMs: 50 }));

@@ -15,53 +15,51 @@ export interface ContextPolicy {
 export const defaultContextPolicy: ContextPolicy = { recentEvents: 20, memories: 5 };
 
 /**
- * Turns stored events into model turns. The window starts at a user message, so it never opens
- * with a function response whose call was cut off (Gemini rejects that). Transfers, errors and
- * summaries are bookkeeping, not conversation, and are left out.
+ * Turns stored events into model turns. Gemini rejects a call without its response and the other
+ * way round, so the window starts at a user message (never at a response whose call was cut off)
+ * and a call whose run was cancelled before it answered is left out with nothing in its place.
+ * Transfers, errors and summaries are bookkeeping, not conversation, and are left out too.
  */
 export function contentsFromEvents(events: readonly SessionEvent[]): ModelContent[] {
   const start = events.findIndex((event) => event.author === 'user' && event.kind === 'message');
   if (start < 0) return [];
+  const window = events.slice(start);
+  const answered = new Set(window.flatMap((event) => (event.kind === 'tool_result' ? [callIdOf(event)] : [])));
+  const called = new Set(window.flatMap((event) => (event.kind === 'tool_call' ? [callIdOf(event)] : [])));
   const contents: ModelContent[] = [];
-  for (const event of events.slice(start)) {
+  for (const event of window) {
+    if (event.kind === 'tool_call' && !answered.has(callIdOf(event))) continue;
+    if (event.kind === 'tool_result' && !called.has(callIdOf(event))) continue;
     const part = partOf(event);
     if (!part) continue;
     const role = event.author === 'user' || event.kind === 'tool_result' ? 'user' : 'model';
     const last = contents.at(-1);
-    if (last && last.role === role) last.parts.push(part.part);
-    else contents.push({ role, parts: [part.part] });
+    if (last && last.role === role) last.parts.push(part);
+    else contents.push({ role, parts: [part] });
   }
   return contents;
 }
 
-function partOf(event: SessionEvent): { part: ModelPart } | null {
+function callIdOf(event: SessionEvent): string {
+  const content = (event.content ?? {}) as { id?: unknown };
+  return typeof content.id === 'string' ? content.id : `${event.turnId ?? ''}:${event.id}`;
+}
+
+function partOf(event: SessionEvent): ModelPart | null {
   const content = (event.content ?? {}) as Record<string, unknown>;
+  const id = typeof content.id === 'string' ? { id: content.id } : {};
   switch (event.kind) {
     case 'message':
-      return typeof content.text === 'string' ? { part: { text: content.text } } : null;
+      return typeof content.text === 'string' ? { text: content.text } : null;
     case 'tool_call':
-      return typeof content.name === 'string'
-        ? { part: { functionCall: { id: stringOr(content.id), name: content.name, args: content.args ?? {} } } }
-        : null;
+      return typeof content.name === 'string' ? { functionCall: { ...id, name: content.name, args: content.args ?? {} } } : null;
     case 'tool_result':
       return typeof content.name === 'string'
-        ? {
-            part: {
-              functionResponse: {
-                id: stringOr(content.id),
-                name: content.name,
-                response: (content.response ?? {}) as Record<string, unknown>,
-              },
-            },
-          }
+        ? { functionResponse: { ...id, name: content.name, response: (content.response ?? {}) as Record<string, unknown> } }
         : null;
     default:
       return null;
   }
-}
-
-function stringOr(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }
 
 export interface MemoryContext {

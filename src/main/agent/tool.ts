@@ -50,7 +50,7 @@ export class FunctionTool<S extends z.ZodType = z.ZodType> {
   declaration(): FunctionDeclarationShape {
     if (!this.cachedDeclaration) {
       // `io: 'input'` keeps defaulted fields optional, as the model may omit them.
-      const { $schema: _ignored, ...schema } = z.toJSONSchema(this.parameters, { io: 'input' }) as Record<string, unknown>;
+      const schema = withoutKeywords(z.toJSONSchema(this.parameters, { io: 'input' })) as Record<string, unknown>;
       this.cachedDeclaration = { name: this.name, description: this.description, parametersJsonSchema: schema };
     }
     return this.cachedDeclaration;
@@ -66,4 +66,18 @@ export class FunctionTool<S extends z.ZodType = z.ZodType> {
   execute(args: z.output<S>, context: ToolContext): Promise<ToolResult> | ToolResult {
     return this.run(args, context);
   }
+}
+
+/** JSON Schema keywords Gemini's `parametersJsonSchema` does not take; the tool's own parse still enforces them. */
+const unsupportedKeywords = new Set(['$schema', 'propertyNames']);
+
+/** Drops those keywords at every level; under `properties` and `$defs` the keys are names, not keywords. */
+function withoutKeywords(node: unknown, keysAreNames = false): unknown {
+  if (Array.isArray(node)) return node.map((item) => withoutKeywords(item));
+  if (node === null || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key]) => keysAreNames || !unsupportedKeywords.has(key))
+      .map(([key, value]) => [key, withoutKeywords(value, !keysAreNames && (key === 'properties' || key === '$defs'))]),
+  );
 }
