@@ -58,6 +58,9 @@ async function seed(dir: string): Promise<void> {
   }
 }
 
+/** tsx (esbuild keepNames) wraps named inner functions in `__name(...)`, which pages evaluated into lack. */
+const keepNamesShim = 'globalThis.__name = (fn) => fn;';
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -147,6 +150,7 @@ export default async function ui(): Promise<Record<string, unknown>> {
     const seedMs = Date.now() - seedStarted;
     bridge = await startBridgeProcess(dir, ['--demo']);
     const page = await browser.newPage({ viewport: { width: 1366, height: 860 } });
+    await page.addInitScript(keepNamesShim);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     await page.goto(bridge.url);
@@ -160,12 +164,12 @@ export default async function ui(): Promise<Record<string, unknown>> {
     const chatLoaded = Number(await page.getByTestId('message-list').getAttribute('data-count'));
     const chatNodes = await nodesUnder(page, '[data-testid="message-list"]');
 
-    // Cart: the demo store's cart with 20 lines, rendered when it arrives.
     for (let i = 0; i < 20; i++) {
       const search = await page.evaluate(
         async ({ i }) => {
-          const { api } = globalThis as unknown as { api: { invoke: (c: string, r: unknown) => Promise<{ ok: boolean; value: { items: { sku: string }[] } }> } };
-          return (await api.invoke('catalog.search', { query: ['sữa', 'nước mắm', 'gạo', 'bia', 'mì'][i % 5], pageSize: 20 })).value.items[i]?.sku;
+          const { api } = globalThis as unknown as { api: { invoke: (c: string, r: unknown) => Promise<{ ok: boolean; value?: { items: { sku: string }[] } }> } };
+          const found = await api.invoke('catalog.search', { query: ['sữa tươi', 'nước mắm', 'gạo thơm', 'bia lon', 'dầu ăn'][i % 5], pageSize: 20 });
+          return found.value?.items[i]?.sku;
         },
         { i },
       );
@@ -179,18 +183,24 @@ export default async function ui(): Promise<Record<string, unknown>> {
         );
       }
     }
+    // Cart: 20 lines; the time from the store's answer to a quantity change until the pane shows it.
+    await page.getByRole('button', { name: 'Mở' }).click(); // reopen the customer: the cart is fetched with all lines
     await page.getByRole('tab', { name: 'Giỏ hàng' }).click();
-    await page.getByRole('button', { name: 'Mở' }).click(); // reopen the customer: the cart is fetched again
+    await page.locator('li.cart-line').first().waitFor();
+    await page.evaluate(() => performance.clearMarks('mm:cart-data'));
+    await page.locator('li.cart-line').first().getByRole('button', { name: /^Tăng số lượng/ }).click();
     const cartRender = await renderAfterMark(page, 'mm:cart-data', 'li.cart-line');
+    const cartLines = await page.locator('li.cart-line').count();
 
     // Memory: 100,000 entries; the first page renders, then scroll down through pages.
     await page.getByRole('tab', { name: 'Bộ nhớ' }).click();
-    await page.getByLabel('Khách').selectOption('');
+    await page.getByLabel('Khách', { exact: true }).selectOption('');
     const memoryRender = await renderAfterMark(page, 'mm:memory-data', '.entry-row');
     const memoryScroll = await scrollWork(page, cdp, '[data-testid="entry-list"]', 900, SCROLL_STEPS);
     const memoryNodes = await nodesUnder(page, '[data-testid="entry-list"]');
 
     const baselinePage = await browser.newPage({ viewport: { width: 1366, height: 860 } });
+    await baselinePage.addInitScript(keepNamesShim);
     const baselineCdp = await baselinePage.context().newCDPSession(baselinePage);
     await baselineCdp.send('Performance.enable');
     const baseline = await naiveBaseline(baselinePage, baselineCdp);
@@ -200,7 +210,7 @@ export default async function ui(): Promise<Record<string, unknown>> {
       memory_entries: ENTRIES,
       seed_ms: seedMs,
       chat: { first_render_ms: round(chatRender), scroll: chatScroll, messages_loaded_by_scrolling: chatLoaded, dom_nodes: chatNodes },
-      cart: { first_render_ms: round(cartRender) },
+      cart: { lines: cartLines, render_after_update_ms: round(cartRender) },
       memory: { first_render_ms: round(memoryRender), scroll: memoryScroll, dom_nodes: memoryNodes },
       baseline_naive_dom: baseline,
       ratios: {

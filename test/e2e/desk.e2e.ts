@@ -83,12 +83,13 @@ describe('the staff desk in Chromium', () => {
     // The agent sees the change made in the cart pane.
     await page.getByRole('tab', { name: 'Trò chuyện' }).click();
     await ask('xem giỏ hàng');
+    await expect.poll(lastAnswer).toMatch(/giỏ|Giỏ/);
     expect(await lastAnswer()).toContain('3');
   });
 
   it('remembers a preference, shows it in the inspector with tier and provenance, forgets it everywhere', async () => {
     await ask('nhớ rằng khách thích sữa tươi không đường');
-    expect(await lastAnswer()).toContain('không đường');
+    await expect.poll(lastAnswer).toContain('Đã ghi nhớ cho khách này: khách thích sữa tươi không đường');
 
     await page.getByRole('tab', { name: 'Bộ nhớ' }).click();
     await page.getByLabel('Tìm trong bộ nhớ (không cần dấu)').fill('khong duong');
@@ -107,6 +108,8 @@ describe('the staff desk in Chromium', () => {
 
     await page.getByRole('tab', { name: 'Trò chuyện' }).click();
     await ask('khách thích gì?');
+    // Wait for the recall answer itself (the previous answer mentions the fact too).
+    await expect.poll(lastAnswer).toMatch(/^Trợ lý(Chưa ghi nhớ|Những điều đã ghi nhớ)/);
     expect(await lastAnswer()).not.toContain('không đường');
   });
 

@@ -7,6 +7,23 @@ export function formatVnd(amount: number): string {
   return vnd.format(amount);
 }
 
+const locales: Record<Language, string> = { vi: 'vi-VN', en: 'en-US' };
+
+/** Intl formatters are costly to build; rows of long lists reuse these. */
+const numberFormats = new Map<string, Intl.NumberFormat>();
+const relativeFormats = new Map<Language, Intl.RelativeTimeFormat>();
+const dateFormats = new Map<Language, Intl.DateTimeFormat>();
+
+function numberFormat(language: Language, digits: number): Intl.NumberFormat {
+  const key = `${language}:${digits}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locales[language], { maximumFractionDigits: digits });
+    numberFormats.set(key, format);
+  }
+  return format;
+}
+
 export function formatBytes(bytes: number, language: Language): string {
   const units = ['B', 'KB', 'MB', 'GB'];
   let value = bytes;
@@ -16,12 +33,16 @@ export function formatBytes(bytes: number, language: Language): string {
     unit += 1;
   }
   const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${new Intl.NumberFormat(language === 'vi' ? 'vi-VN' : 'en-US', { maximumFractionDigits: digits }).format(value)} ${units[unit]}`;
+  return `${numberFormat(language, digits).format(value)} ${units[unit]}`;
 }
 
 /** "5 phút trước" / "5 minutes ago". */
 export function formatAge(timestamp: number, now: number, language: Language): string {
-  const format = new Intl.RelativeTimeFormat(language === 'vi' ? 'vi-VN' : 'en-US', { numeric: 'auto' });
+  let format = relativeFormats.get(language);
+  if (!format) {
+    format = new Intl.RelativeTimeFormat(locales[language], { numeric: 'auto' });
+    relativeFormats.set(language, format);
+  }
   const seconds = Math.round((timestamp - now) / 1000);
   const steps: [Intl.RelativeTimeFormatUnit, number][] = [
     ['second', 60],
@@ -40,5 +61,10 @@ export function formatAge(timestamp: number, now: number, language: Language): s
 }
 
 export function formatDateTime(timestamp: number, language: Language): string {
-  return new Intl.DateTimeFormat(language === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' }).format(timestamp);
+  let format = dateFormats.get(language);
+  if (!format) {
+    format = new Intl.DateTimeFormat(language === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'short', timeStyle: 'short' });
+    dateFormats.set(language, format);
+  }
+  return format.format(timestamp);
 }

@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useT, type Translate } from '../i18n';
 import type { StringKey } from '../i18n/strings';
 import { useChatStore, type ChatItem, type RunState } from '../store/chatStore';
@@ -138,6 +138,8 @@ function MessageList(props: { items: ChatItem[]; canLoadOlder: boolean; loadingO
     estimateSize: () => 72,
     overscan: 6,
     getItemKey: (index) => items[index]!.id,
+    // Let React batch scroll updates instead of rendering synchronously inside the scroll event.
+    useFlushSync: false,
   });
 
   // Keep the view where it was when older messages are prepended, and follow new ones at the bottom.
@@ -191,7 +193,8 @@ function stepLabel(t: Translate, step: string): string {
   return searchSteps.has(step) ? t(`step.${step}` as StringKey) : step;
 }
 
-function ChatItemView({ item, onRetry }: { item: ChatItem; onRetry: (text: string) => void }) {
+/** Rows re-render only when their item changes, not on every scroll frame. */
+const ChatItemView = memo(function ChatItemView({ item, onRetry }: { item: ChatItem; onRetry: (text: string) => void }) {
   const t = useT();
   switch (item.kind) {
     case 'user':
@@ -240,4 +243,4 @@ function ChatItemView({ item, onRetry }: { item: ChatItem; onRetry: (text: strin
         </div>
       );
   }
-}
+});

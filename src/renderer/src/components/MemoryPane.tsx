@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { maintenanceTasks, memoryTiers, type JsonValue, type MemoryEntryView, type MemoryTier } from '../../../shared/contract/memory';
 import { call } from '../api/client';
 import { formatAge, formatBytes, formatDateTime } from '../format';
@@ -92,16 +92,16 @@ export function MemoryPane() {
 function EntryList(props: { entries: MemoryEntryView[]; hasMore: boolean; loading: boolean; onEnd: () => void }) {
   const { entries, hasMore, loading, onEnd } = props;
   const t = useT();
-  const language = useAppStore((state) => state.language);
-  const select = useMemoryStore((state) => state.select);
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: entries.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 10,
+    useFlushSync: false,
   });
-  const now = Date.now();
+  // Ages are shown to the minute, so rows keep the same props (and skip re-rendering) within one.
+  const now = Math.floor(Date.now() / 60_000) * 60_000;
   const lastIndex = virtualizer.getVirtualItems().at(-1)?.index ?? -1;
 
   useEffect(() => {
@@ -112,27 +112,34 @@ function EntryList(props: { entries: MemoryEntryView[]; hasMore: boolean; loadin
   return (
     <div className="entry-list" ref={scroller} role="list" aria-label={t('nav.memory')} data-testid="entry-list">
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-        {virtualizer.getVirtualItems().map((row) => {
-          const entry = entries[row.index]!;
-          return (
-            <div role="listitem" key={row.key} className="entry-row" style={{ transform: `translateY(${row.start}px)`, height: ROW_HEIGHT }}>
-              <button type="button" className="entry-button" onClick={() => void select(entry)} data-key={entry.key}>
-                <span className="entry-key">{entry.key}</span>
-                <span className={`tier tier-${entry.tier}`}>{t(`tier.${entry.tier}`)}</span>
-                <span className="muted entry-owner">
-                  {entry.userId}
-                  {entry.sessionId ? ` / ${entry.sessionId.slice(0, 8)}` : ''}
-                </span>
-                <span className="muted">{formatBytes(entry.sizeBytes, language)}</span>
-                <span className="muted">{formatAge(entry.updatedAt, now, language)}</span>
-              </button>
-            </div>
-          );
-        })}
+        {virtualizer.getVirtualItems().map((row) => (
+          <EntryRow key={row.key} entry={entries[row.index]!} start={row.start} now={now} />
+        ))}
       </div>
     </div>
   );
 }
+
+/** One row of the list; unchanged rows skip re-rendering while the list scrolls. */
+const EntryRow = memo(function EntryRow({ entry, start, now }: { entry: MemoryEntryView; start: number; now: number }) {
+  const t = useT();
+  const language = useAppStore((state) => state.language);
+  const select = useMemoryStore((state) => state.select);
+  return (
+    <div role="listitem" className="entry-row" style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}>
+      <button type="button" className="entry-button" onClick={() => void select(entry)} data-key={entry.key}>
+        <span className="entry-key">{entry.key}</span>
+        <span className={`tier tier-${entry.tier}`}>{t(`tier.${entry.tier}`)}</span>
+        <span className="muted entry-owner">
+          {entry.userId}
+          {entry.sessionId ? ` / ${entry.sessionId.slice(0, 8)}` : ''}
+        </span>
+        <span className="muted">{formatBytes(entry.sizeBytes, language)}</span>
+        <span className="muted">{formatAge(entry.updatedAt, now, language)}</span>
+      </button>
+    </div>
+  );
+});
 
 function EntryDetail() {
   const t = useT();
