@@ -1,4 +1,4 @@
-import { ApiError, GoogleGenAI, type Content, type GenerateContentConfig, type Part } from '@google/genai';
+import type { Content, GenerateContentConfig, GoogleGenAI, Part } from '@google/genai';
 import { AppError } from '../../shared/errors';
 import { LOCAL_CALL_ID_PREFIX, type ModelChunk, type ModelClient, type ModelContent, type ModelRequest, type TokenUsage } from './model';
 
@@ -15,24 +15,32 @@ const defaultRetry = { attempts: 4, initialDelaySeconds: 1, maxDelaySeconds: 20 
 /** Gemini through the official SDK: streamed text and function calls, usage metadata, abort. */
 export class GeminiModelClient implements ModelClient {
   readonly provider = 'gemini' as const;
-  private readonly ai: GoogleGenAI;
   private readonly apiKey: string;
+  /** The SDK loads with the first model call, so an app without a key never pays for it at start. */
+  private sdk: Promise<{ ai: GoogleGenAI; ApiError: typeof import('@google/genai').ApiError }> | null = null;
 
-  constructor(options: GeminiClientOptions) {
-    const retry = options.retry ?? defaultRetry;
+  constructor(private readonly options: GeminiClientOptions) {
     this.apiKey = options.apiKey;
-    this.ai = new GoogleGenAI({
-      apiKey: options.apiKey,
-      httpOptions: {
-        ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-        retryOptions: {
-          attempts: retry.attempts,
-          initialDelay: retry.initialDelaySeconds,
-          maxDelay: retry.maxDelaySeconds,
-          httpStatusCodes: [429, 503],
+  }
+
+  private load() {
+    this.sdk ??= import('@google/genai').then(({ GoogleGenAI, ApiError }) => {
+      const retry = this.options.retry ?? defaultRetry;
+      const ai = new GoogleGenAI({
+        apiKey: this.options.apiKey,
+        httpOptions: {
+          ...(this.options.baseUrl ? { baseUrl: this.options.baseUrl } : {}),
+          retryOptions: {
+            attempts: retry.attempts,
+            initialDelay: retry.initialDelaySeconds,
+            maxDelay: retry.maxDelaySeconds,
+            httpStatusCodes: [429, 503],
+          },
         },
-      },
+      });
+      return { ai, ApiError };
     });
+    return this.sdk;
   }
 
   async *generate(request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelChunk, void, undefined> {
@@ -45,8 +53,9 @@ export class GeminiModelClient implements ModelClient {
     if (request.tools.length > 0) config.tools = [{ functionDeclarations: request.tools }];
     if (request.jsonOutput) config.responseMimeType = 'application/json';
     let usage: TokenUsage | null = null;
+    const { ai, ApiError } = await this.load();
     try {
-      const stream = await this.ai.models.generateContentStream({
+      const stream = await ai.models.generateContentStream({
         model: request.model,
         contents: toGeminiContents(request.contents),
         config,
@@ -71,12 +80,12 @@ export class GeminiModelClient implements ModelClient {
         }
       }
     } catch (error) {
-      throw this.toAppError(error, signal);
+      throw this.toAppError(error, signal, ApiError);
     }
     if (usage) yield { type: 'usage', usage };
   }
 
-  private toAppError(error: unknown, signal: AbortSignal): AppError {
+  private toAppError(error: unknown, signal: AbortSignal, ApiError: typeof import('@google/genai').ApiError): AppError {
     if (signal.aborted) return signal.reason instanceof AppError ? signal.reason : new AppError('cancelled', 'The run was cancelled.');
     if (error instanceof AppError) return error;
     const raw = error instanceof Error ? error.message : String(error);
