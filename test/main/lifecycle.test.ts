@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Agent, fetch } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { startBridge } from '../../src/main/bridge/server';
+import { startStandin } from '../commerce/helpers';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';
 
@@ -41,7 +42,11 @@ function added(before: string[], after: string[]): string[] {
 }
 
 describe('service lifecycle', () => {
-  it('starts and closes the services and the bridge 50 times leaving no sockets, timers or open database files', async () => {
+  it.each([
+    ['a store on loopback', false],
+    ['the in-process demo store', true],
+  ])('starts and closes the services and the bridge 50 times with %s, leaving no sockets, timers or open database files', async (_label, demoStore) => {
+    const store = demoStore ? null : await startStandin();
     const dir = tempDir();
     const rendererDir = tempDir();
     fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html>');
@@ -49,7 +54,9 @@ describe('service lifecycle', () => {
     // The test's own HTTP client, closed at the end so only the app's handles are left to count.
     const client = new Agent();
     for (let i = 0; i < 50; i++) {
-      const services = await startServices(dir);
+      const services = await startServices(dir, {
+        settingsOverrides: store ? { storeEndpoint: store.endpoint } : { demoStore: true },
+      });
       const bridge = await startBridge({ dispatch: services.dispatch, events: services.events, rendererDir });
       const response = await fetch(`${bridge.origin}/api/invoke/app.info`, {
         method: 'POST',
@@ -59,12 +66,16 @@ describe('service lifecycle', () => {
       });
       expect(response.status).toBe(200);
       await response.arrayBuffer();
+      // One real store call, so the store's connection pool (and the demo store) has open sockets to close.
+      const search = await services.dispatch('catalog.search', { query: 'sữa tươi' }, { transport: 'test' });
+      expect(search.ok).toBe(true);
       await bridge.close();
       await services.close();
       await services.close(); // closing twice is harmless
       expect(services.events.size).toBe(0);
     }
     await client.close();
+    await store?.close();
     await settleEventLoop();
     expect(openFilesUnder(dir)).toEqual([]);
     expect(added(before, activeResources())).toEqual([]);
