@@ -102,6 +102,15 @@ describe('the staff desk in Chromium', () => {
     expect(await page.getByLabel('Giá trị (JSON)').inputValue()).toContain('không đường');
     await screenshot(page, 'desk-4-memory-entry');
 
+    // The key and size filters narrow the same list.
+    await page.getByLabel('Khoá chứa…').fill('khach-thich-sua');
+    await expect.poll(() => rows.count()).toBe(1);
+    await page.getByLabel('Kích thước', { exact: true }).selectOption({ label: '≥ 1 KB' });
+    await expect.poll(() => rows.count()).toBe(0);
+    await page.getByLabel('Kích thước', { exact: true }).selectOption({ label: 'Mọi kích thước' });
+    await page.getByLabel('Khoá chứa…').fill('');
+    await expect.poll(() => rows.count()).toBe(1);
+
     await page.getByRole('button', { name: 'Quên mục này' }).click();
     await expect.poll(() => rows.count()).toBe(0);
     await screenshot(page, 'desk-5-memory-forgotten');

@@ -15,6 +15,7 @@ export function createMemoryHandlers(deps: { memory: MemoryService; sessions: Se
   const scope = (userId: string, sessionId: string | undefined) => (sessionId === undefined ? { userId } : { userId, sessionId });
   return {
     'memory.list': (request) => need().memory.listMemories(request),
+    'memory.summaries': ({ userId, sessionId }) => ({ summaries: need().memory.listSummaries(userId, sessionId) }),
     'memory.search': ({ userId, sessionId, query, limit }) => ({ hits: need().memory.searchMemory(scope(userId, sessionId), query, limit) }),
     'memory.get': ({ userId, sessionId, key }) => need().memory.getMemory(scope(userId, sessionId), key),
     'memory.put': ({ userId, sessionId, key, value, ttlMs }) =>

@@ -14,6 +14,7 @@ import type {
   SessionEvent,
   StoredTier,
   SummaryRecord,
+  SummaryView,
 } from '../../shared/contract/memory';
 import { AppError } from '../../shared/errors';
 import { compress, decompress } from './codec';
@@ -35,9 +36,16 @@ export interface ListMemoriesQuery {
   sessionId?: string;
   tier?: MemoryTier;
   query?: string;
+  /** Only keys containing this text (exact case). */
+  keyContains?: string;
+  /** Only entries at least this large (uncompressed bytes). */
+  minBytes?: number;
+  /** Only entries last changed at or before this time (epoch ms): "older than". */
+  updatedBefore?: number;
   cursor?: string;
   limit?: number;
 }
+
 
 /** Runs maintenance on demand; the scheduler provides it once it exists. */
 export type MaintenanceRunner = (task: MaintenanceTask) => Promise<MaintenanceReport>;
@@ -236,6 +244,28 @@ export class MemoryService {
     return row ? (JSON.parse(row.summary) as SummaryRecord) : null;
   }
 
+  /** A customer's stored conversation summaries, newest first (one session's when `sessionId` is given). */
+  listSummaries(userIdInput: string, sessionIdInput?: string): SummaryView[] {
+    const userId = validId(userIdInput, 'userId');
+    const sessionId = sessionIdInput === undefined ? null : validId(sessionIdInput, 'sessionId');
+    const rows = this.store.db
+      .prepare<[string, string | null, string | null], { summary: string; session_id: string; event_count: number; first_timestamp: number; last_timestamp: number; created_at: number; stored_bytes: number }>(
+        `SELECT s.summary, m.session_id, s.event_count, s.first_timestamp, s.last_timestamp, s.created_at, s.stored_bytes
+         FROM memory_summaries s JOIN memory_sessions m ON m.id = s.session_row
+         WHERE s.user_id = ? AND (? IS NULL OR m.session_id = ?) ORDER BY s.created_at DESC, s.id DESC LIMIT 200`,
+      )
+      .all(userId, sessionId, sessionId);
+    return rows.map((row) => ({
+      ...(JSON.parse(row.summary) as SummaryRecord),
+      sessionId: row.session_id,
+      eventCount: row.event_count,
+      firstTimestamp: row.first_timestamp,
+      lastTimestamp: row.last_timestamp,
+      createdAt: row.created_at,
+      storedBytes: row.stored_bytes,
+    }));
+  }
+
   /** A page of entries in a stable order (customer, session, key); pass `nextCursor` for the next. */
   listMemories(query: ListMemoriesQuery = {}): MemoryPage {
     const limit = validLimit(query.limit, 50);
@@ -245,7 +275,7 @@ export class MemoryService {
     if (query.tier !== undefined && !['hot', 'warm', 'cold'].includes(query.tier)) {
       throw new AppError('invalid_request', `unknown tier ${String(query.tier)}: use hot, warm or cold`);
     }
-    if (query.tier === 'hot') return this.listHot(userId, sessionFilter, after, limit, query.query);
+    if (query.tier === 'hot') return this.listHot(userId, sessionFilter, after, limit, query);
 
     const where: string[] = [];
     const params: unknown[] = [];
@@ -256,6 +286,9 @@ export class MemoryService {
     if (userId !== undefined) filter('user_id = ?', userId);
     if (sessionFilter !== undefined) filter('session_id = ?', sessionFilter);
     if (query.tier !== undefined) filter('tier = ?', query.tier);
+    if (query.keyContains !== undefined) filter('instr(key, ?) > 0', query.keyContains);
+    if (query.minBytes !== undefined) filter('size >= ?', query.minBytes);
+    if (query.updatedBefore !== undefined) filter('updated_at <= ?', query.updatedBefore);
     if (after) filter('(user_id, session_id, key) > (?, ?, ?)', ...after);
     if (query.query !== undefined) {
       const match = userId === undefined ? textOnlyMatch(query.query) : ftsQuery(userId, query.query);
@@ -468,9 +501,9 @@ export class MemoryService {
     sessionId: string | undefined,
     after: [string, string, string] | null,
     limit: number,
-    query: string | undefined,
+    filters: ListMemoriesQuery,
   ): MemoryPage {
-    const wanted = query === undefined ? null : foldText(query);
+    const wanted = filters.query === undefined ? null : foldText(filters.query);
     const tuple = (view: MemoryEntryView): [string, string, string] => [view.userId, view.sessionId ?? '', view.key];
     const items: MemoryEntryView[] = [];
     for (const entry of this.store.hot.entries()) {
@@ -478,6 +511,9 @@ export class MemoryService {
       if (userId !== undefined && view.userId !== userId) continue;
       if (sessionId !== undefined && view.sessionId !== sessionId) continue;
       if (after && compareTuples(tuple(view), after) <= 0) continue;
+      if (filters.keyContains !== undefined && !view.key.includes(filters.keyContains)) continue;
+      if (filters.minBytes !== undefined && view.sizeBytes < filters.minBytes) continue;
+      if (filters.updatedBefore !== undefined && view.updatedAt > filters.updatedBefore) continue;
       if (wanted !== null && !foldText(`${view.key} ${searchableText(entry.result.value)}`).includes(wanted)) continue;
       items.push({ ...view, tier: 'hot' });
     }

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../shared/errors';
 import type {
+  MemoryCounters,
   Codec,
   JsonValue,
   MemoryEntryView,
@@ -51,14 +52,7 @@ export function searchRowid(source: SearchSource, id: number): number {
   return id * 4 + searchSource[source];
 }
 
-export interface Metrics {
-  hits: Record<MemoryTier, number>;
-  misses: number;
-  compressions: number;
-  cleanups: number;
-  summaries: number;
-  quotaWarnings: number;
-}
+export type Metrics = MemoryCounters;
 
 /** Every column of `memory_entries` but the value, for listings that must not load values. */
 export const ENTRY_META_COLUMNS =

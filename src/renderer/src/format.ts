@@ -43,7 +43,8 @@ export function formatAge(timestamp: number, now: number, language: Language): s
     format = new Intl.RelativeTimeFormat(locales[language], { numeric: 'auto' });
     relativeFormats.set(language, format);
   }
-  const seconds = Math.round((timestamp - now) / 1000);
+  // Ages are never in the future: the list's clock is rounded to the minute.
+  const seconds = Math.min(0, Math.round((timestamp - now) / 1000));
   const steps: [Intl.RelativeTimeFormatUnit, number][] = [
     ['second', 60],
     ['minute', 60],

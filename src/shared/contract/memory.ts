@@ -118,13 +118,17 @@ export interface MaintenanceReport {
   trigger: 'schedule' | 'catch-up' | 'manual';
 }
 
-export interface MemoryStats {
+/** Counters since the app started. */
+export interface MemoryCounters {
   hits: Record<MemoryTier, number>;
   misses: number;
   compressions: number;
   cleanups: number;
   summaries: number;
   quotaWarnings: number;
+}
+
+export interface MemoryStats extends MemoryCounters {
   tiers: Record<MemoryTier, TierFigures>;
   customers: CustomerUsage[];
   limits: {
@@ -172,6 +176,16 @@ export interface SummaryRecord {
   timestamp: string;
 }
 
+/** A stored summary of an old conversation, as the inspector shows it. */
+export interface SummaryView extends SummaryRecord {
+  sessionId: string;
+  eventCount: number;
+  firstTimestamp: number;
+  lastTimestamp: number;
+  createdAt: number;
+  storedBytes: number;
+}
+
 export interface CustomerExport {
   userId: string;
   exportedAt: string;
@@ -197,11 +211,15 @@ export const memoryChannels = {
         sessionId: sessionIdSchema.optional(),
         tier: z.enum(memoryTiers).optional(),
         query: z.string().trim().min(1).max(200).optional(),
+        keyContains: z.string().min(1).max(MAX_KEY_LENGTH).optional(),
+        minBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+        updatedBefore: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
         cursor: z.string().min(1).max(2000).optional(),
         limit: limitSchema.optional(),
       })
       .strict(),
   ),
+  'memory.summaries': channel<{ summaries: SummaryView[] }>()(z.object(scopeFields).strict()),
   'memory.search': channel<SearchResult>()(
     z.object({ ...scopeFields, query: z.string().trim().min(1).max(200), limit: limitSchema.optional() }).strict(),
   ),

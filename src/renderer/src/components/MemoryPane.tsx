@@ -12,6 +12,7 @@ const ROW_HEIGHT = 40;
 
 export function MemoryPane() {
   const t = useT();
+  const language = useAppStore((state) => state.language);
   const { filters, entries, nextCursor, loading, listError, selected, stats, warnings } = useMemoryStore();
   const { setFilters, loadMore, refreshStats } = useMemoryStore.getState();
   const [query, setQuery] = useState(filters.query);
@@ -65,6 +66,27 @@ export function MemoryPane() {
             ))}
           </select>
           <input type="search" aria-label={t('memory.search')} placeholder={t('memory.search')} value={query} maxLength={200} onChange={(event) => setQuery(event.target.value)} />
+          <input
+            aria-label={t('memory.keyFilter')}
+            placeholder={t('memory.keyFilter')}
+            value={filters.keyContains}
+            maxLength={256}
+            onChange={(event) => void setFilters({ keyContains: event.target.value })}
+          />
+          <select aria-label={t('memory.sizeFilter')} value={filters.minBytes} onChange={(event) => void setFilters({ minBytes: Number(event.target.value) })}>
+            {[0, 1024, 10 * 1024, 100 * 1024, 1024 * 1024].map((bytes) => (
+              <option key={bytes} value={bytes}>
+                {bytes === 0 ? t('memory.anySize') : `≥ ${formatBytes(bytes, language)}`}
+              </option>
+            ))}
+          </select>
+          <select aria-label={t('memory.ageFilter')} value={filters.olderThanDays} onChange={(event) => void setFilters({ olderThanDays: Number(event.target.value) })}>
+            {[0, 1, 7, 30].map((days) => (
+              <option key={days} value={days}>
+                {days === 0 ? t('memory.anyAge') : t('memory.olderThan', { days })}
+              </option>
+            ))}
+          </select>
         </div>
         {listError && (
           <div className="field-error" role="alert">
@@ -250,7 +272,7 @@ function Sparkline({ samples }: { samples: MetricsSample[] }) {
 function Overview() {
   const t = useT();
   const language = useAppStore((state) => state.language);
-  const { stats, samples, running, report, filters } = useMemoryStore();
+  const { stats, samples, running, report, filters, summaries } = useMemoryStore();
   const runMaintenance = useMemoryStore((state) => state.runMaintenance);
   const [confirmText, setConfirmText] = useState('');
   const [outcome, setOutcome] = useState<string | null>(null);
@@ -314,7 +336,7 @@ function Overview() {
       {report && (
         <p className="muted" role="status" data-testid="maintenance-report">
           {t('memory.report', {
-            task: report.task,
+            task: t(`task.${report.task}`),
             expired: report.expiredDeleted,
             demoted: report.demoted,
             compressed: report.compressed,
@@ -322,6 +344,30 @@ function Overview() {
             freed: formatBytes(report.bytesFreed, language),
           })}
         </p>
+      )}
+
+      {summaries.length > 0 && (
+        <>
+          <h2>{t('memory.summaries')}</h2>
+          <ul className="summaries" data-testid="summaries">
+            {summaries.map((summary) => (
+              <li key={`${summary.sessionId}-${summary.createdAt}`}>
+                <details>
+                  <summary>
+                    {formatDateTime(summary.firstTimestamp, language)} – {formatDateTime(summary.lastTimestamp, language)} · {summary.summary}
+                  </summary>
+                  <pre className="json-view">
+                    {JSON.stringify(
+                      { summary: summary.summary, key_facts: summary.key_facts, user_preferences: summary.user_preferences, important_events: summary.important_events, timestamp: summary.timestamp },
+                      null,
+                      2,
+                    )}
+                  </pre>
+                </details>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
 
       {userId && (

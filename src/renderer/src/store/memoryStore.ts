@@ -8,6 +8,7 @@ import type {
   MemoryTier,
   MemoryValueView,
   QuotaWarning,
+  SummaryView,
 } from '../../../shared/contract/memory';
 import { call } from '../api/client';
 
@@ -16,7 +17,14 @@ export interface MemoryFilters {
   sessionId: string;
   tier: MemoryTier | '';
   query: string;
+  keyContains: string;
+  /** 0 = any size. */
+  minBytes: number;
+  /** 0 = any age; otherwise only entries unchanged for at least this many days. */
+  olderThanDays: number;
 }
+
+const DAY_MS = 24 * 3600 * 1000;
 
 export interface MetricsSample {
   at: number;
@@ -41,6 +49,8 @@ interface MemoryState {
   warnings: QuotaWarning[];
   running: MaintenanceTask | null;
   report: MaintenanceReport | null;
+  /** Summaries of the selected customer's old conversations. */
+  summaries: SummaryView[];
   setFilters(filters: Partial<MemoryFilters>): Promise<void>;
   reload(): Promise<void>;
   loadMore(): Promise<void>;
@@ -59,6 +69,9 @@ function listRequest(filters: MemoryFilters, cursor?: string) {
     ...(filters.sessionId ? { sessionId: filters.sessionId } : {}),
     ...(filters.tier ? { tier: filters.tier } : {}),
     ...(filters.query.trim() ? { query: filters.query.trim() } : {}),
+    ...(filters.keyContains ? { keyContains: filters.keyContains } : {}),
+    ...(filters.minBytes > 0 ? { minBytes: filters.minBytes } : {}),
+    ...(filters.olderThanDays > 0 ? { updatedBefore: Date.now() - filters.olderThanDays * DAY_MS } : {}),
     ...(cursor ? { cursor } : {}),
     limit: PAGE_SIZE,
   };
@@ -69,7 +82,8 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 
 /** The memory inspector's data: everything comes from SQLite in main, so it all works offline. */
 export const useMemoryStore = create<MemoryState>()((set, get) => ({
-  filters: { userId: '', sessionId: '', tier: '', query: '' },
+  filters: { userId: '', sessionId: '', tier: '', query: '', keyContains: '', minBytes: 0, olderThanDays: 0 },
+  summaries: [],
   entries: [],
   nextCursor: null,
   loading: false,
@@ -89,6 +103,13 @@ export const useMemoryStore = create<MemoryState>()((set, get) => ({
   async reload() {
     const filters = get().filters;
     set({ loading: true, listError: null });
+    if (filters.userId) {
+      const scope = { userId: filters.userId, ...(filters.sessionId ? { sessionId: filters.sessionId } : {}) };
+      call('memory.summaries', scope).then(
+        ({ summaries }) => get().filters === filters && set({ summaries }),
+        () => set({ summaries: [] }),
+      );
+    } else set({ summaries: [] });
     try {
       const page = await call('memory.list', listRequest(filters));
       if (get().filters !== filters) return;
