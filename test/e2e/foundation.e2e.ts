@@ -105,6 +105,17 @@ describe('the app in Chromium through the web bridge', () => {
     await page.close();
   });
 
+  it('tells the staff when the app behind the page goes away', async () => {
+    const bridge = await startBridgeProcess(tempDir('mm-e2e-'));
+    const page = await browser.newPage();
+    await page.goto(bridge.url);
+    await expect.poll(() => page.getByRole('heading', { name: 'Trợ lý MM' }).isVisible()).toBe(true);
+    expect(await bridge.stop()).toBe(0);
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 15_000 }).toContain('Mất kết nối tới MM Assistant');
+    await screenshot(page, 'foundation-disconnected');
+    await page.close();
+  });
+
   it('shows a damaged data file as a clear error and leaves the file alone', async () => {
     const dir = tempDir('mm-e2e-');
     const file = `${dir}/mm-assistant.sqlite`;

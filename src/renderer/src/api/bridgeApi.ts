@@ -29,14 +29,25 @@ export function createBridgeApi(): WindowApi {
     ...(token ? { Authorization: `Bearer ${token}` } : {}),
   });
 
+  /** Tells the page, as an `app.notice`, that the bridge went away or came back. */
+  function connection(up: boolean): void {
+    const notice = up
+      ? { level: 'info', code: 'bridge_reconnected', message: 'Connected to MM Assistant again.' }
+      : { level: 'error', code: 'bridge_disconnected', message: 'The connection to MM Assistant was lost; retrying…' };
+    for (const listener of listeners.get('app.notice') ?? []) listener(notice);
+  }
+
   async function readEvents(): Promise<void> {
     let delay = 500;
+    let lost = false;
     // Reconnects while anyone listens, backing off up to 10 s between attempts.
     while (listeners.size > 0) {
       try {
         const response = await fetch('/api/events', { headers: headers(), cache: 'no-store' });
         if (!response.ok || !response.body) throw new Error(`events: HTTP ${response.status}`);
         delay = 500;
+        if (lost) connection(true);
+        lost = false;
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = '';
         for (;;) {
@@ -50,7 +61,9 @@ export function createBridgeApi(): WindowApi {
           }
         }
       } catch {
-        // The bridge restarted or went away: try again after a pause.
+        // The bridge restarted or went away: say so once, and try again after a pause.
+        if (!lost) connection(false);
+        lost = true;
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, MAX_RECONNECT_DELAY_MS);

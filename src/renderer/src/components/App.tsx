@@ -27,6 +27,7 @@ function useContractEvents() {
       }),
       window.api.on('cart.changed', (change) => useCartStore.getState().receive(change)),
       window.api.on('memory.quotaWarning', (warning) => useMemoryStore.getState().warn(warning)),
+      window.api.on('app.notice', (notice) => useAppStore.getState().setNotice(notice)),
     ];
     return () => unsubscribe.forEach((off) => off());
   }, [load, applySettings]);

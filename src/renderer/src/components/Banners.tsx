@@ -6,6 +6,8 @@ export function Banners() {
   const t = useT();
   const info = useAppStore((state) => state.info);
   const loadError = useAppStore((state) => state.loadError);
+  const notice = useAppStore((state) => state.notice);
+  const setNotice = useAppStore((state) => state.setNotice);
   if (loadError) {
     return (
       <div className="banner banner-error" role="alert">
@@ -16,6 +18,14 @@ export function Banners() {
   if (!info) return null;
   return (
     <>
+      {notice && (
+        <div className={`banner banner-${notice.level === 'error' ? 'error' : notice.level}`} role={notice.level === 'info' ? 'status' : 'alert'} data-testid="notice">
+          {notice.code === 'bridge_disconnected' ? t('notice.disconnected') : notice.code === 'bridge_reconnected' ? t('notice.reconnected') : notice.message}
+          <button type="button" className="banner-close" aria-label={t('settings.cancel')} onClick={() => setNotice(null)}>
+            ×
+          </button>
+        </div>
+      )}
       {info.storage.state !== 'ok' && (
         <div className="banner banner-error" role="alert" data-testid="storage-banner">
           <strong>{t('storage.problem')}</strong> {info.storage.message}

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { AppInfo } from '../../../shared/contract/app';
+import type { AppInfo, AppNotice } from '../../../shared/contract/app';
 import type { Language, SettingsPatch, SettingsView } from '../../../shared/settings';
 import { call } from '../api/client';
 
@@ -12,6 +12,9 @@ interface AppState {
   pane: Pane;
   settingsOpen: boolean;
   loadError: string | null;
+  /** The latest notice main (or the bridge connection) sent, until dismissed. */
+  notice: AppNotice | null;
+  setNotice(notice: AppNotice | null): void;
   load(): Promise<void>;
   setPane(pane: Pane): void;
   setSettingsOpen(open: boolean): void;
@@ -27,6 +30,8 @@ export const useAppStore = create<AppState>()((set, get) => ({
   pane: 'chat',
   settingsOpen: false,
   loadError: null,
+  notice: null,
+  setNotice: (notice) => set({ notice }),
 
   async load() {
     try {
