@@ -301,7 +301,8 @@ function Overview() {
   return (
     <div className="memory-overview">
       <h2>{t('memory.quotas')}</h2>
-      <QuotaBar label={t('tier.hot')} used={stats.tiers.hot.bytes} limit={stats.limits.hotSessionBytes} />
+      {/* The hot tier is one in-process cache for all sessions; its whole size is what can be shown. */}
+      <QuotaBar label={t('tier.hot')} used={stats.tiers.hot.bytes} limit={stats.limits.hotCapBytes} />
       <QuotaBar label={t('tier.warm')} used={customer?.warm.bytes ?? 0} limit={stats.limits.warmUserBytes} />
       <QuotaBar label={t('tier.cold')} used={customer?.cold.bytes ?? 0} limit={stats.limits.coldUserBytes} />
       {!customer && <p className="muted">{t('memory.selectCustomer')}</p>}
