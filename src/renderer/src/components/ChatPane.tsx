@@ -187,6 +187,13 @@ function MessageList(props: { items: ChatItem[]; canLoadOlder: boolean; loadingO
   );
 }
 
+const knownErrors = new Set(['busy', 'timeout', 'store_unavailable', 'rate_limited', 'circuit_open', 'model_error', 'tool_error', 'storage_unavailable', 'quota_exceeded']);
+
+/** A localized title for the error's kind; the message from main says the specifics. */
+function errorTitle(t: Translate, code: string): string {
+  return knownErrors.has(code) ? t(`error.${code}` as StringKey) : t('chat.error');
+}
+
 const searchSteps = new Set(['exact', 'folded', 'units', 'fewer_terms', 'name_match', 'category', 'none']);
 
 function stepLabel(t: Translate, step: string): string {
@@ -234,7 +241,7 @@ const ChatItemView = memo(function ChatItemView({ item, onRetry }: { item: ChatI
     case 'error':
       return (
         <div className="message message-error" role="alert">
-          <strong>{t('chat.error')}:</strong> {item.message}
+          <strong>{errorTitle(t, item.code)}:</strong> {item.message}
           {item.retryText && (
             <button type="button" onClick={() => onRetry(item.retryText!)}>
               {t('chat.retry')}

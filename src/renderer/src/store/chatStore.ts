@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { ChatEvent } from '../../../shared/contract/chat';
 import type { SessionEvent } from '../../../shared/contract/memory';
-import { call } from '../api/client';
+import { ApiError, call } from '../api/client';
 
 /** A product as the agent's tools present it (already shaped in main). */
 export interface ProductCardData {
@@ -22,7 +22,7 @@ export type ChatItem =
   | { id: string; kind: 'products'; tool: string; products: ProductCardData[]; foundBy: string | null; tried: string[] }
   | { id: string; kind: 'transfer'; from: string; to: string }
   | { id: string; kind: 'notice'; text: 'cancelled' }
-  | { id: string; kind: 'error'; message: string; retryText: string | null };
+  | { id: string; kind: 'error'; code: string; message: string; retryText: string | null };
 
 export interface RunState {
   runId: string;
@@ -128,7 +128,10 @@ export function itemsFromEvents(events: SessionEvent[]): ChatItem[] {
       items.push({ id: event.id, kind: 'transfer', from: String(event.content.from ?? event.author), to: String(event.content.to ?? '') });
     } else if (event.kind === 'error') {
       const message = isRecord(event.content) && typeof event.content.message === 'string' ? event.content.message : textOf(event.content);
-      items.push({ id: event.id, kind: 'error', message, retryText: null });
+      const code = isRecord(event.content) && typeof event.content.code === 'string' ? event.content.code : 'internal';
+      // A stop the staff asked for is not an error; the "stopped" note says it.
+      if (code === 'cancelled') items.push({ id: event.id, kind: 'notice', text: 'cancelled' });
+      else items.push({ id: event.id, kind: 'error', code, message, retryText: null });
     }
   }
   return items;
@@ -183,7 +186,13 @@ export const useChatStore = create<ChatState>()((set, get) => ({
       for (const event of earlyEvents.splice(0)) if (event.runId === started.runId) get().receive(event);
       return started.sessionId;
     } catch (error) {
-      set({ items: [...get().items, { id: `error-${now}`, kind: 'error', message: error instanceof Error ? error.message : String(error), retryText: text }] });
+      const failure = error instanceof ApiError ? error : null;
+      set({
+        items: [
+          ...get().items,
+          { id: `error-${now}`, kind: 'error', code: failure?.code ?? 'internal', message: error instanceof Error ? error.message : String(error), retryText: text },
+        ],
+      });
       return null;
     } finally {
       awaitingRunId = false;
@@ -231,8 +240,13 @@ export const useChatStore = create<ChatState>()((set, get) => ({
         });
         return;
       case 'error':
+        // A stop the staff asked for is not an error; `done` adds the "stopped" note.
+        if (event.error.code === 'cancelled') return;
         set({
-          items: [...closeStreaming(items), { id: `${event.runId}-error`, kind: 'error', message: event.error.message, retryText: get().lastUserText }],
+          items: [
+            ...closeStreaming(items),
+            { id: `${event.runId}-error`, kind: 'error', code: event.error.code, message: event.error.message, retryText: get().lastUserText },
+          ],
         });
         return;
       case 'done': {
