@@ -41,7 +41,7 @@ export function createDispatch(handlers: Handlers): Dispatch {
         error: {
           code: 'invalid_request',
           message: `Invalid request for ${channel}: ${z.prettifyError(parsed.error)}`,
-          details: parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })),
+          details: parsed.error.issues.map((issue) => ({ path: issue.path.map(String), code: issue.code, message: issue.message })),
         },
       };
     }

@@ -19,11 +19,19 @@ export async function call<C extends ChannelName>(channel: C, request: RequestOf
   return result.value;
 }
 
+export interface FieldIssue {
+  /** zod's issue code (`too_small`, `invalid_format`, ...), for a message in the staff's language. */
+  code: string;
+  message: string;
+}
+
 /** The field paths a validation error names, e.g. `storeEndpoint` or `quotas.warmUserBytes`. */
-export function fieldErrors(error: unknown): Map<string, string> {
-  const fields = new Map<string, string>();
+export function fieldErrors(error: unknown): Map<string, FieldIssue> {
+  const fields = new Map<string, FieldIssue>();
   if (error instanceof ApiError && error.code === 'invalid_request' && Array.isArray(error.details)) {
-    for (const issue of error.details as { path: string[]; message: string }[]) fields.set(issue.path.join('.'), issue.message);
+    for (const issue of error.details as { path: string[]; code?: string; message: string }[]) {
+      fields.set(issue.path.join('.'), { code: issue.code ?? 'custom', message: issue.message });
+    }
   }
   return fields;
 }

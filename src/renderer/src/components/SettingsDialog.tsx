@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { languages, type QuotaSettings, type SettingsPatch } from '../../../shared/settings';
-import { fieldErrors } from '../api/client';
-import { useT } from '../i18n';
+import { fieldErrors, type FieldIssue } from '../api/client';
+import { useT, type Translate } from '../i18n';
 import type { StringKey } from '../i18n/strings';
 import { useAppStore } from '../store/appStore';
 
@@ -13,6 +13,13 @@ const quotaFields: { key: keyof QuotaSettings; unit: number }[] = [
   { key: 'warmTtlDays', unit: 1 },
   { key: 'coldRetentionDays', unit: 1 },
 ];
+
+const localizedIssues = new Set(['invalid_format', 'invalid_type', 'too_small', 'too_big', 'invalid_value']);
+
+/** zod's English message, replaced by the staff's language where the kind of problem is a common one. */
+function issueText(t: Translate, issue: FieldIssue): string {
+  return localizedIssues.has(issue.code) ? t(`validation.${issue.code}` as StringKey) : issue.message;
+}
 
 type Draft = Record<'model' | 'storeEndpoint' | 'storeCode' | 'language' | keyof QuotaSettings, string> & { demoStore: boolean };
 
@@ -26,9 +33,10 @@ export function SettingsDialog() {
   const setApiKey = useAppStore((state) => state.setApiKey);
   const dialog = useRef<HTMLDialogElement>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [errors, setErrors] = useState<Map<string, string>>(new Map());
+  const [errors, setErrors] = useState<Map<string, FieldIssue>>(new Map());
   // Kept as data, not text, so it shows in the language chosen by the save itself.
-  const [status, setStatus] = useState<{ saved: true } | { saved: false; message: string } | null>(null);
+  // `message` is null when the problems are shown next to their fields.
+  const [status, setStatus] = useState<{ saved: true } | { saved: false; message: string | null } | null>(null);
   const [apiKey, setApiKeyDraft] = useState('');
 
   useEffect(() => {
@@ -74,8 +82,9 @@ export function SettingsDialog() {
       setErrors(new Map());
       setStatus({ saved: true });
     } catch (error) {
-      setErrors(fieldErrors(error));
-      setStatus({ saved: false, message: error instanceof Error ? error.message : String(error) });
+      const fields = fieldErrors(error);
+      setErrors(fields);
+      setStatus({ saved: false, message: fields.size > 0 ? null : error instanceof Error ? error.message : String(error) });
     }
   }
 
@@ -86,8 +95,9 @@ export function SettingsDialog() {
       setErrors(new Map());
       setStatus({ saved: true });
     } catch (error) {
-      setErrors(fieldErrors(error));
-      setStatus({ saved: false, message: error instanceof Error ? error.message : String(error) });
+      const fields = fieldErrors(error);
+      setErrors(fields);
+      setStatus({ saved: false, message: fields.size > 0 ? null : error instanceof Error ? error.message : String(error) });
     }
   }
 
@@ -97,7 +107,7 @@ export function SettingsDialog() {
       {input}
       {errors.has(path) && (
         <span className="field-error" id={`setting-${key}-error`} role="alert">
-          {errors.get(path)}
+          {issueText(t, errors.get(path)!)}
         </span>
       )}
     </div>
@@ -183,7 +193,7 @@ export function SettingsDialog() {
           </div>
         </fieldset>
         <p className="status" role="status" data-testid="settings-status">
-          {status && (status.saved ? t('settings.saved') : `${t('settings.error')}: ${status.message}`)}
+          {status && (status.saved ? t('settings.saved') : `${t('settings.error')}: ${status.message ?? t('settings.checkFields')}`)}
         </p>
         <div className="row dialog-actions">
           <button type="button" onClick={() => setOpen(false)}>
