@@ -102,6 +102,13 @@ describe('the staff desk in Chromium', () => {
     expect(await page.getByLabel('Giá trị (JSON)').inputValue()).toContain('không đường');
     await screenshot(page, 'desk-4-memory-entry');
 
+    // The preference is the customer's, not one conversation's: a session filter hides it.
+    const sessionFilter = page.getByLabel('Phiên', { exact: true });
+    await sessionFilter.selectOption({ index: 1 });
+    await expect.poll(() => rows.count()).toBe(0);
+    await sessionFilter.selectOption({ label: 'Mọi phiên' });
+    await expect.poll(() => rows.count()).toBe(1);
+
     // The key and size filters narrow the same list.
     await page.getByLabel('Khoá chứa…').fill('khach-thich-sua');
     await expect.poll(() => rows.count()).toBe(1);

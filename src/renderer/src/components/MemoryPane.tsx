@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useRef, useState } from 'react';
-import { maintenanceTasks, memoryTiers, type JsonValue, type MemoryEntryView, type MemoryTier } from '../../../shared/contract/memory';
+import { maintenanceTasks, memoryTiers, type JsonValue, type MemoryEntryView, type MemoryTier, type SessionView } from '../../../shared/contract/memory';
 import { call } from '../api/client';
 import { formatAge, formatBytes, formatDateTime } from '../format';
 import { useT } from '../i18n';
@@ -16,6 +16,23 @@ export function MemoryPane() {
   const { filters, entries, nextCursor, loading, listError, selected, stats, warnings } = useMemoryStore();
   const { setFilters, loadMore, refreshStats } = useMemoryStore.getState();
   const [query, setQuery] = useState(filters.query);
+  const [sessions, setSessions] = useState<SessionView[]>([]);
+
+  // The selected customer's conversations, to narrow the list to one.
+  useEffect(() => {
+    if (!filters.userId) {
+      setSessions([]);
+      return;
+    }
+    let current = true;
+    call('sessions.list', { userId: filters.userId }).then(
+      (result) => current && setSessions(result.sessions),
+      () => current && setSessions([]),
+    );
+    return () => {
+      current = false;
+    };
+  }, [filters.userId]);
 
   useEffect(() => {
     void useMemoryStore.getState().reload();
@@ -49,14 +66,19 @@ export function MemoryPane() {
               ))}
             </select>
           </label>
-          <input
+          <select
             aria-label={t('memory.session')}
-            placeholder={t('memory.session')}
             value={filters.sessionId}
-            maxLength={128}
             disabled={!filters.userId}
-            onChange={(event) => void setFilters({ sessionId: event.target.value.trim() })}
-          />
+            onChange={(event) => void setFilters({ sessionId: event.target.value })}
+          >
+            <option value="">{t('memory.allSessions')}</option>
+            {sessions.map((session) => (
+              <option key={session.sessionId} value={session.sessionId}>
+                {session.title ?? t('session.untitled', { date: formatDateTime(session.createdAt, language) })}
+              </option>
+            ))}
+          </select>
           <select aria-label={t('memory.tier')} value={filters.tier} onChange={(event) => void setFilters({ tier: event.target.value as MemoryTier | '' })}>
             <option value="">{t('memory.allTiers')}</option>
             {memoryTiers.map((tier) => (
