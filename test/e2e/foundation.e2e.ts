@@ -105,6 +105,31 @@ describe('the app in Chromium through the web bridge', () => {
     await page.close();
   });
 
+  it('sets and clears the API key without ever showing it back', async () => {
+    const bridge = await bridgeOn(tempDir('mm-e2e-'));
+    const page = await browser.newPage();
+    const problems = watchConsole(page);
+    await page.goto(bridge.url);
+    await expect.poll(() => page.getByTestId('offline-banner').isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Cài đặt' }).click();
+    const key = 'AIzaSyE2E_TEST_KEY_0123456789abcdef';
+    await page.getByLabel('Khoá API Gemini', { exact: true }).fill(key);
+    await page.getByRole('button', { name: 'Lưu khoá' }).click();
+    await expect.poll(() => page.getByTestId('api-key-state').textContent()).toContain('Đã lưu khoá');
+    expect(await page.getByLabel('Khoá API Gemini', { exact: true }).inputValue()).toBe('');
+    expect(await page.content()).not.toContain(key);
+    await page.getByRole('button', { name: 'Đóng' }).click();
+    await expect.poll(() => page.getByTestId('offline-banner').count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Cài đặt' }).click();
+    await page.getByRole('button', { name: 'Xoá khoá' }).click();
+    await expect.poll(() => page.getByTestId('api-key-state').textContent()).toContain('Chưa có khoá');
+    await page.getByRole('button', { name: 'Đóng' }).click();
+    await expect.poll(() => page.getByTestId('offline-banner').isVisible()).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('tells the staff when the app behind the page goes away', async () => {
     const bridge = await startBridgeProcess(tempDir('mm-e2e-'));
     const page = await browser.newPage();

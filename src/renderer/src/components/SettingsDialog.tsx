@@ -77,27 +77,25 @@ export function SettingsDialog() {
       demoStore: draft.demoStore,
       quotas: Object.fromEntries(quotaFields.map(({ key, unit }) => [key, Math.round(Number(draft[key]) * unit)])),
     };
-    try {
-      await saveSettings(patch);
-      setErrors(new Map());
-      setStatus({ saved: true });
-    } catch (error) {
-      const fields = fieldErrors(error);
-      setErrors(fields);
-      setStatus({ saved: false, message: fields.size > 0 ? null : error instanceof Error ? error.message : String(error) });
-    }
+    await report(() => saveSettings(patch));
   }
 
   async function saveKey(value: string | null) {
+    if (await report(() => setApiKey(value))) setApiKeyDraft('');
+  }
+
+  /** Runs a save and shows its outcome: "saved", or the problems next to their fields. */
+  async function report(save: () => Promise<unknown>): Promise<boolean> {
     try {
-      await setApiKey(value);
-      setApiKeyDraft('');
+      await save();
       setErrors(new Map());
       setStatus({ saved: true });
+      return true;
     } catch (error) {
       const fields = fieldErrors(error);
       setErrors(fields);
       setStatus({ saved: false, message: fields.size > 0 ? null : error instanceof Error ? error.message : String(error) });
+      return false;
     }
   }
 
