@@ -1,0 +1,42 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CONTENT_SECURITY_POLICY_META } from '../../src/shared/security';
+
+// Checks on the built app (`npm run build` runs before this suite): what the Electron binary would
+// load, since the binary itself cannot be installed here.
+const out = path.resolve(import.meta.dirname, '../../out');
+
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+describe('the built app', () => {
+  it('resolves every file the main process locates relative to itself', () => {
+    const references: string[] = [];
+    for (const file of filesUnder(path.join(out, 'main')).filter((name) => name.endsWith('.js'))) {
+      for (const match of fs.readFileSync(file, 'utf8').matchAll(/new URL\("([^"]+)", import\.meta\.url\)/g)) {
+        const target = path.resolve(path.dirname(file), match[1]!);
+        references.push(path.relative(out, target));
+        expect(fs.existsSync(target), `${path.relative(out, file)} points at missing ${match[1]}`).toBe(true);
+      }
+    }
+    expect(references).toEqual(expect.arrayContaining([path.join('preload', 'index.cjs'), path.join('renderer', 'index.html')]));
+  });
+
+  it('has a sandbox-ready preload that requires nothing but electron', () => {
+    const preload = fs.readFileSync(path.join(out, 'preload', 'index.cjs'), 'utf8');
+    const required = [...preload.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]);
+    expect(required).toEqual(['electron']);
+    expect(preload).not.toMatch(/^\s*(import|export)\s/m);
+  });
+
+  it('ships the page with the strict CSP in its meta tag', () => {
+    const html = fs.readFileSync(path.join(out, 'renderer', 'index.html'), 'utf8');
+    expect(html).toContain(`content="${CONTENT_SECURITY_POLICY_META}"`);
+    expect(html).not.toContain('__CONTENT_SECURITY_POLICY__');
+  });
+});
