@@ -50,12 +50,17 @@ export class EncryptedSecretStore implements SecretStore {
 
 /** Bridge mode: the key comes from `GEMINI_API_KEY` and stays in this process only. */
 export class ProcessSecretStore implements SecretStore {
-  readonly kind: 'environment' | 'memory';
+  private readonly fromEnvironment: string | null;
   private value: string | null;
 
   constructor(initial: string | undefined) {
-    this.value = initial && initial.trim() ? initial.trim() : null;
-    this.kind = this.value ? 'environment' : 'memory';
+    this.fromEnvironment = initial && initial.trim() ? initial.trim() : null;
+    this.value = this.fromEnvironment;
+  }
+
+  /** `environment` while the key in use is the one the process was started with. */
+  get kind(): 'environment' | 'memory' {
+    return this.value !== null && this.value === this.fromEnvironment ? 'environment' : 'memory';
   }
 
   get(): string | null {
