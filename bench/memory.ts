@@ -11,7 +11,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EventBus } from '../src/main/core/eventBus';
 import { createMemory, limitsFromQuotas, type MemoryLimits, type MemoryModule } from '../src/main/memory';
-import { scopeToken, foldText } from '../src/main/memory/text';
+import { foldAccents } from '../src/shared/text';
+import { scopeToken } from '../src/main/memory/text';
 import { openDatabase, type Db } from '../src/main/storage/database';
 import { migrations } from '../src/main/storage/migrations';
 import type { SessionEvent } from '../src/shared/contract/memory';
@@ -46,7 +47,7 @@ function conversation(seed: number, turns: number): Omit<SessionEvent, 'id' | 't
     const product = products[pick(products.length)]!;
     const qty = 1 + pick(12);
     events.push({ author: 'user', kind: 'message', content: `${openers[pick(openers.length)]}, ${product} còn không? Lấy ${qty} cái, ${wishes[pick(wishes.length)]} nhé.`, timestamp: t * 2 });
-    events.push({ author: 'product_agent', kind: 'tool_call', content: { name: 'search_products', args: { query: foldText(product), pageSize: 5 } }, timestamp: t * 2 });
+    events.push({ author: 'product_agent', kind: 'tool_call', content: { name: 'search_products', args: { query: foldAccents(product), pageSize: 5 } }, timestamp: t * 2 });
     events.push({
       author: 'tool',
       kind: 'tool_result',
@@ -312,7 +313,7 @@ async function atScale(dir: string): Promise<Record<string, unknown>> {
         const size = Buffer.byteLength(value) + Buffer.byteLength(key);
         payloadBytes += size;
         const id = Number(insert.run(`khách-${u}`, key, value, size, Buffer.byteLength(value), i, i, i).lastInsertRowid);
-        index.run(id * 4, tokens[u]!, foldText(`${key} ${value}`));
+        index.run(id * 4, tokens[u]!, foldAccents(`${key} ${value}`));
         perUser.set(u, (perUser.get(u) ?? 0) + size);
       }
       for (const [u, bytes] of perUser) usage.run(`khách-${u}`, bytes, 0);

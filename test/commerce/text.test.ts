@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { plainText, unitFromName } from '../../src/main/commerce/shape';
 import { generateCatalog } from '../../src/main/commerce/standin/catalog';
-import { foldAccents, groceryPhrases, normalizeUnits, Vocabulary } from '../../src/main/commerce/text';
+import { foldAccents } from '../../src/shared/text';
+import { groceryPhrases, normalizeUnits, Vocabulary } from '../../src/main/commerce/text';
 
 describe('Vietnamese text', () => {
   it('folds accents, đ and Đ included', () => {

@@ -1,7 +1,7 @@
 import type { JsonValue, SessionEvent, SummaryRecord } from '../../shared/contract/memory';
 import { isAppError } from '../../shared/errors';
 import type { Language } from '../../shared/settings';
-import { foldAccents } from '../commerce/text';
+import { foldAccents } from '../../shared/text';
 import type { ModelContent, ModelPart } from './model';
 import type { MemoryContextSource, Scope } from './ports';
 

@@ -1,5 +1,5 @@
 import type { Language } from '../../shared/settings';
-import { foldAccents } from '../commerce/text';
+import { foldAccents } from '../../shared/text';
 
 const vietnameseLetters = /[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]/i;
 // Words staff type without accents; rare or meaningless in English.

@@ -28,7 +28,8 @@ import {
   type RawCategory,
   type RawProduct,
 } from './shape';
-import { foldAccents, groceryPhrases, normalizeUnits, tokenize, Vocabulary } from './text';
+import { foldAccents } from '../../shared/text';
+import { groceryPhrases, normalizeUnits, tokenize, Vocabulary } from './text';
 import { GraphQLTransport, type TransportOptions } from './transport';
 
 export interface CommerceClientOptions extends Partial<Omit<TransportOptions, 'endpoint'>> {

@@ -1,13 +1,6 @@
 /** Vietnamese text helpers shared by the client's search fallback and the stand-in store. */
+import { foldAccents } from '../../shared/text';
 
-/** Lowercase, without diacritics; `đ`/`Đ` become `d` (NFD does not decompose them). */
-export function foldAccents(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[đĐ]/g, 'd')
-    .toLowerCase();
-}
 
 /** Lowercase NFC words; a decimal number keeps its point and unit (`1.5l`). */
 export function tokenize(text: string): string[] {

@@ -8,7 +8,7 @@ import { HotTier } from './hotTier';
 import { eventFromRow, type EventRow } from './memoryService';
 import { ENTRY_META_COLUMNS, searchSource, type EntryMeta, type EntryRow, type MemoryStore } from './store';
 import type { Summarizer } from './summarizer';
-import { foldText } from './text';
+import { foldAccents } from '../../shared/text';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -301,7 +301,7 @@ export class MaintenanceScheduler {
               .lastInsertRowid,
           );
           const summaryText = [record.summary, ...record.key_facts, ...Object.values(record.user_preferences), ...record.important_events].join(' ');
-          this.store.index('summary', summaryId, session.user_id, foldText(summaryText));
+          this.store.index('summary', summaryId, session.user_id, foldAccents(summaryText));
           db.prepare(`DELETE FROM memory_fts WHERE rowid IN (SELECT seq * 4 + ${searchSource.event} FROM memory_events WHERE session_row = ?)`).run(session.id);
           db.prepare('DELETE FROM memory_events WHERE session_row = ?').run(session.id);
           db.prepare('UPDATE memory_sessions SET summarized_at = ? WHERE id = ?').run(this.store.now(), session.id);

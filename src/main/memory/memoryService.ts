@@ -21,7 +21,8 @@ import { compress, decompress } from './codec';
 import { erase } from './erase';
 import { HEAP_FACTOR, HotTier, deepFreeze } from './hotTier';
 import { ENTRY_META_COLUMNS, entryView, parseJson, searchSource, type EntryMeta, type EntryRow, type MemoryStore } from './store';
-import { foldText, ftsQuery, preview, searchableText } from './text';
+import { foldAccents } from '../../shared/text';
+import { ftsQuery, preview, searchableText } from './text';
 import { jsonText, validId, validKey, validLimit, validScope } from './validate';
 
 export interface MemorizeOptions {
@@ -503,7 +504,7 @@ export class MemoryService {
     limit: number,
     filters: ListMemoriesQuery,
   ): MemoryPage {
-    const wanted = filters.query === undefined ? null : foldText(filters.query);
+    const wanted = filters.query === undefined ? null : foldAccents(filters.query);
     const tuple = (view: MemoryEntryView): [string, string, string] => [view.userId, view.sessionId ?? '', view.key];
     const items: MemoryEntryView[] = [];
     for (const entry of this.store.hot.entries()) {
@@ -514,7 +515,7 @@ export class MemoryService {
       if (filters.keyContains !== undefined && !view.key.includes(filters.keyContains)) continue;
       if (filters.minBytes !== undefined && view.sizeBytes < filters.minBytes) continue;
       if (filters.updatedBefore !== undefined && view.updatedAt > filters.updatedBefore) continue;
-      if (wanted !== null && !foldText(`${view.key} ${searchableText(entry.result.value)}`).includes(wanted)) continue;
+      if (wanted !== null && !foldAccents(`${view.key} ${searchableText(entry.result.value)}`).includes(wanted)) continue;
       items.push({ ...view, tier: 'hot' });
     }
     items.sort((a, b) => compareTuples(tuple(a), tuple(b)));

@@ -15,7 +15,8 @@ import type { Clock } from './clock';
 import { compress, decompress } from './codec';
 import { HotTier } from './hotTier';
 import type { MemoryLimits } from './limits';
-import { foldText, scopeToken, searchableText } from './text';
+import { foldAccents } from '../../shared/text';
+import { scopeToken, searchableText } from './text';
 
 export interface EntryRow {
   id: number;
@@ -317,7 +318,7 @@ export class MemoryStore {
       for (const id of batch) {
         this.unindex('entry', id);
         const row = this.entryForIndex.get(id);
-        if (row) this.index('entry', id, row.user_id, foldText(`${row.key} ${searchableText(parseJson(decompress(row.value, row.codec)))}`));
+        if (row) this.index('entry', id, row.user_id, foldAccents(`${row.key} ${searchableText(parseJson(decompress(row.value, row.codec)))}`));
       }
       if (batch.length === this.unindexedEntries.size) this.metaSet.run('entries_unindexed_since', 0);
     })();
@@ -336,7 +337,7 @@ export class MemoryStore {
       const rows = this.pendingEvents.all(through, maxRows);
       for (const row of rows) {
         if (row.kind !== 'message' && row.kind !== 'summary') continue;
-        this.index('event', row.seq, row.user_id, foldText(searchableText(parseJson(row.content))));
+        this.index('event', row.seq, row.user_id, foldAccents(searchableText(parseJson(row.content))));
       }
       if (rows.length > 0) this.metaSet.run('events_indexed_through', rows[rows.length - 1]!.seq);
       return rows.length;

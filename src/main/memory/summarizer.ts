@@ -1,5 +1,6 @@
 import type { SessionEvent, SummaryRecord } from '../../shared/contract/memory';
-import { foldText, searchableText } from './text';
+import { foldAccents } from '../../shared/text';
+import { searchableText } from './text';
 
 export interface Conversation {
   userId: string;
@@ -62,7 +63,7 @@ export class ExtractiveSummarizer implements Summarizer {
     const preferences = new Map<string, string>();
     const facts: string[] = [];
     for (const sentence of customerSentences) {
-      const folded = foldText(sentence);
+      const folded = foldAccents(sentence);
       const cue = PREFERENCE_CUES.find((candidate) => new RegExp(`(^|\\s)${escape(candidate)}(\\s|$)`).test(folded));
       if (cue && !preferences.has(cue)) preferences.set(cue, clip(sentence));
       else if (FACT_CUES.test(folded) && facts.length < MAX_FACTS && !facts.includes(clip(sentence))) facts.push(clip(sentence));

@@ -1,17 +1,13 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { JsonValue } from '../../shared/contract/memory';
+import { foldAccents } from '../../shared/text';
 
-const COMBINING_MARKS = /\p{M}+/gu;
 const WORD = /[\p{L}\p{N}]+/gu;
 
-/** Lowercase, without diacritics, with đ → d: what the search index and queries compare. */
-export function foldText(text: string): string {
-  return text.normalize('NFD').replace(COMBINING_MARKS, '').replace(/đ/g, 'd').replace(/Đ/g, 'd').toLowerCase();
-}
 
 export function words(text: string): string[] {
-  return foldText(text).match(WORD) ?? [];
+  return foldAccents(text).match(WORD) ?? [];
 }
 
 /** The searchable text of a JSON value: its strings, numbers and object keys, capped so big values do not bloat the index. */

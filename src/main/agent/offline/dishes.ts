@@ -1,4 +1,4 @@
-import { foldAccents } from '../../commerce/text';
+import { foldAccents } from '../../../shared/text';
 
 /** Common dishes staff are asked about, with what to buy; the offline planner's stand-in for a model's cooking knowledge. */
 const dishes: { names: string[]; dish: string; ingredients: string[] }[] = [

@@ -1,4 +1,4 @@
-import { foldAccents } from '../../commerce/text';
+import { foldAccents } from '../../../shared/text';
 
 /** What a staff request asks for, as the offline planner understands it. */
 export type Intent =

@@ -1,7 +1,7 @@
 import { TRANSFER_TOOL_NAME } from '../agent';
 import { AGENT_NAMES } from '../agents';
 import { customerContextInInstruction } from '../context';
-import { foldAccents } from '../../commerce/text';
+import { foldAccents } from '../../../shared/text';
 import { estimateRequestTokens, estimateTokens, type ModelChunk, type ModelClient, type ModelContent, type ModelRequest } from '../model';
 import { answers, cartText, productLine, type CartFacts } from './answers';
 import { ingredientsFor } from './dishes';

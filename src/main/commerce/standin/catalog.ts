@@ -1,4 +1,4 @@
-import { foldAccents } from '../text';
+import { foldAccents } from '../../../shared/text';
 
 /**
  * A deterministic generated catalog in the shape of MM Mega Market's: departments, categories,

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { foldAccents, tokenize } from '../text';
+import { foldAccents } from '../../../shared/text';
+import { tokenize } from '../text';
 import type { StandinCatalog, StandinCategory, StandinProduct } from './catalog';
 
 /** Magento's own limits and messages, so the client meets what the real store says. */
