@@ -27,6 +27,7 @@ import { openDatabase, type Db } from '../src/main/storage/database';
 import { migrations } from '../src/main/storage/migrations';
 import type { ChatEventBody } from '../src/shared/contract/chat';
 import { defaultSettings } from '../src/shared/settings';
+import { round, percentile } from './_stats';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const WARMUP_TURNS = 200;
@@ -108,11 +109,7 @@ function timedMemoryTools(memory: MemoryModule, watch: Stopwatch): MemoryToolSpe
   }));
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
-const round = (value: number, digits = 3) => Number(value.toFixed(digits));
 
 interface Setup {
   db: Db;
@@ -205,13 +202,13 @@ async function overhead(env: Setup): Promise<Record<string, unknown>> {
   const baseline = await directBaseline(env, new Stopwatch());
   return {
     turns: MEASURED_TURNS,
-    overhead_median_ms: round(percentile(overheads, 50)),
-    overhead_p99_ms: round(percentile(overheads, 99)),
-    overhead_60_memories_median_ms: round(percentile(many.overheads, 50)),
-    overhead_60_memories_p99_ms: round(percentile(many.overheads, 99)),
-    turn_median_ms: round(percentile(totals, 50)),
-    baseline_direct_turn_median_ms: round(baseline.median),
-    baseline_direct_overhead_median_ms: round(baseline.overheadMedian),
+    overhead_median_ms: round(percentile(overheads, 50), 3),
+    overhead_p99_ms: round(percentile(overheads, 99), 3),
+    overhead_60_memories_median_ms: round(percentile(many.overheads, 50), 3),
+    overhead_60_memories_p99_ms: round(percentile(many.overheads, 99), 3),
+    turn_median_ms: round(percentile(totals, 50), 3),
+    baseline_direct_turn_median_ms: round(baseline.median, 3),
+    baseline_direct_overhead_median_ms: round(baseline.overheadMedian, 3),
     turn_vs_direct_ratio: round(percentile(totals, 50) / baseline.median, 2),
     goal_overhead_median_ms: 2,
   };
@@ -295,8 +292,8 @@ async function contextPolicy(env: Setup): Promise<Record<string, unknown>> {
     turns: CONVERSATION_TURNS,
     policy_prompt_tokens_turn_200: at(policy.tokens, CONVERSATION_TURNS),
     full_history_prompt_tokens_turn_200: at(full.tokens, CONVERSATION_TURNS),
-    ratio_turn_200: round(at(policy.tokens, CONVERSATION_TURNS) / at(full.tokens, CONVERSATION_TURNS)),
-    ratio_turn_100: round(at(policy.tokens, 100) / at(full.tokens, 100)),
+    ratio_turn_200: round(at(policy.tokens, CONVERSATION_TURNS) / at(full.tokens, CONVERSATION_TURNS), 3),
+    ratio_turn_100: round(at(policy.tokens, 100) / at(full.tokens, 100), 3),
     policy_mean_prompt_tokens: Math.round(mean(policy.tokens)),
     full_history_mean_prompt_tokens: Math.round(mean(full.tokens)),
     recall_passed_policy: policy.recalled,

@@ -17,6 +17,7 @@ import vm from 'node:vm';
 import { Agent, Client, request } from 'undici';
 import type { StandinStats } from '../src/main/commerce/standin/server';
 import { GraphQLTransport } from '../src/main/commerce/transport';
+import { round, median } from './_stats';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CONCURRENCY = [1, 16, 64, 256] as const;
@@ -140,13 +141,7 @@ async function measure(call: Call, skus: string[], concurrency: number, total: n
   return { throughput: round(total / elapsed, 1), p50Ms: at(0.5), p99Ms: at(0.99) };
 }
 
-const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 /** The run with the median throughput, so its latencies belong to the same run. */
 function medianRun(runs: Run[]): Run {
@@ -217,8 +212,8 @@ async function plainHttp(gc: () => void) {
     results.client![concurrency] = medianRun(clientRuns);
     results.rawUndici![concurrency] = medianRun(rawRuns);
     results.naive![concurrency] = medianRun(naiveRuns);
-    ratioToRaw[concurrency] = round(median(pairRatios));
-    ratioToNaive[concurrency] = round(results.client![concurrency]!.throughput / results.naive![concurrency]!.throughput);
+    ratioToRaw[concurrency] = round(median(pairRatios), 2);
+    ratioToNaive[concurrency] = round(results.client![concurrency]!.throughput / results.naive![concurrency]!.throughput, 2);
     peakOpenSockets[concurrency] = peak;
   }
 
@@ -263,7 +258,7 @@ async function overHttps(tls: Tls) {
     }
     results.client![concurrency] = medianRun(clientRuns);
     results.naive![concurrency] = medianRun(naiveRuns);
-    ratioToNaive[concurrency] = round(results.client![concurrency]!.throughput / results.naive![concurrency]!.throughput);
+    ratioToNaive[concurrency] = round(results.client![concurrency]!.throughput / results.naive![concurrency]!.throughput, 2);
   }
   await client.close();
   await retireRaw();

@@ -17,6 +17,7 @@ import { openDatabase, type Db } from '../src/main/storage/database';
 import { migrations } from '../src/main/storage/migrations';
 import type { SessionEvent } from '../src/shared/contract/memory';
 import { defaultSettings } from '../src/shared/settings';
+import { round } from './_stats';
 
 const MB = 1024 * 1024;
 
@@ -90,7 +91,7 @@ function compare(project: (i: number) => void, baseline: (i: number) => void, pe
   return {
     project: Math.round(total / (projectMs / 1000)),
     baseline: Math.round(total / (baselineMs / 1000)),
-    ratio: round2((ratios[Math.floor(rounds / 2) - 1]! + ratios[Math.floor(rounds / 2)]!) / 2),
+    ratio: round((ratios[Math.floor(rounds / 2) - 1]! + ratios[Math.floor(rounds / 2)]!) / 2, 2),
   };
 }
 
@@ -102,11 +103,9 @@ function latencyMs(run: (i: number) => void, count: number): { p50: number; p95:
     samples.push(performance.now() - started);
   }
   samples.sort((a, b) => a - b);
-  return { p50: round3(samples[Math.floor(count / 2)]!), p95: round3(samples[Math.floor(count * 0.95)]!) };
+  return { p50: round(samples[Math.floor(count / 2)]!, 3), p95: round(samples[Math.floor(count * 0.95)]!, 3) };
 }
 
-const round2 = (n: number): number => Math.round(n * 100) / 100;
-const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 
 function open(dir: string, name: string): Db {
   return openDatabase(path.join(dir, name), migrations).db;
@@ -155,7 +154,7 @@ export default async function memoryBench(): Promise<Record<string, unknown>> {
     const indexMs = performance.now() - indexStarted;
     const appended = figures.appendEvent as { project: number; baseline: number };
     const withIndex = 24000 / (24000 / appended.project + indexMs / 1000);
-    figures.appendEventIncludingSearchIndexing = { project: Math.round(withIndex), ratio: round2(withIndex / appended.baseline) };
+    figures.appendEventIncludingSearchIndexing = { project: Math.round(withIndex), ratio: round(withIndex / appended.baseline, 2) };
 
     const rawLast20 = raw.prepare('SELECT seq, event_id, author, kind, content, turn_id, timestamp FROM memory_events WHERE session_row = ? ORDER BY seq DESC LIMIT 20');
     figures.getSessionLast20Hot = compare(
@@ -202,7 +201,7 @@ export default async function memoryBench(): Promise<Record<string, unknown>> {
     m.store.indexAllPending();
     const memorized = figures.memorize as { project: number; baseline: number };
     const memorizeWithIndex = 24000 / (24000 / memorized.project + (performance.now() - memorizeIndexStarted) / 1000);
-    figures.memorizeIncludingSearchIndexing = { project: Math.round(memorizeWithIndex), ratio: round2(memorizeWithIndex / memorized.baseline) };
+    figures.memorizeIncludingSearchIndexing = { project: Math.round(memorizeWithIndex), ratio: round(memorizeWithIndex / memorized.baseline, 2) };
 
     // getMemory per tier vs a raw point read of the same row.
     const rawPointRead = raw.prepare("SELECT value FROM memory_entries WHERE user_id = ? AND session_id = '' AND key = ?");
@@ -277,11 +276,11 @@ async function coldCompression(dir: string): Promise<Record<string, unknown>> {
     eventBytes: warmBefore,
     transcriptBytesCompressed: cold.transcript,
     coldBytesWithSummaries: cold.stored,
-    ratio: round2(warmBefore / cold.transcript),
-    ratioIncludingSummaries: round2(warmBefore / cold.stored),
+    ratio: round(warmBefore / cold.transcript, 2),
+    ratioIncludingSummaries: round(warmBefore / cold.stored, 2),
     codec: 'brotli',
     checkedBytes: jsonBytes,
-    longestSliceMs: round3(report.longestSliceMs),
+    longestSliceMs: round(report.longestSliceMs, 3),
   };
 }
 
@@ -333,7 +332,7 @@ async function atScale(dir: string): Promise<Record<string, unknown>> {
       withQueryMs: latencyMs((i) => m.memory.listMemories({ userId: `khách-${(i * 37) % users}`, query: 'sữa tươi', limit: 50 }), 50),
     };
   }
-  out.buildSecondsFor1M = round2((performance.now() - buildStarted) / 1000);
+  out.buildSecondsFor1M = round((performance.now() - buildStarted) / 1000, 2);
   const queries = ['sua tuoi', 'bia sai gon', 'gao st25', 'giao buoi chieu', 'ca phe'];
   out.searchMemory_1M_ms = latencyMs((i) => m.memory.searchMemory({ userId: `khách-${(i * 13) % users}` }, queries[i % queries.length]!), 100);
   await m.close();
@@ -343,7 +342,7 @@ async function atScale(dir: string): Promise<Record<string, unknown>> {
     entries: built,
     perEntry: Math.round(disk / built),
     payloadPerEntry: Math.round(payloadBytes / built),
-    ratio: round2(disk / payloadBytes),
+    ratio: round(disk / payloadBytes, 2),
     note: 'includes the unique (customer, session, key) index and the full-text index',
   };
   db.close();
@@ -387,13 +386,13 @@ async function rssAfterOperations(dir: string, operations: number): Promise<Reco
   db.close();
   return {
     operations,
-    rssBeforeMB: round2(before / MB),
-    rssAfterMB: round2(after / MB),
-    rssPeakMB: round2(Math.max(peak, after) / MB),
-    growthMB: round2((after - before) / MB),
-    hotBytesMB: round2(hot.bytes / MB),
-    hotCapMB: round2(capBytes / MB),
-    boundMB: round2(capBytes / MB + 64),
+    rssBeforeMB: round(before / MB, 2),
+    rssAfterMB: round(after / MB, 2),
+    rssPeakMB: round(Math.max(peak, after) / MB, 2),
+    growthMB: round((after - before) / MB, 2),
+    hotBytesMB: round(hot.bytes / MB, 2),
+    hotCapMB: round(capBytes / MB, 2),
+    boundMB: round(capBytes / MB + 64, 2),
     withinBound: after - before <= capBytes + 64 * MB,
   };
 }

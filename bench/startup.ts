@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { openDatabase } from '../src/main/storage/database';
 import { migrations } from '../src/main/storage/migrations';
 import { DB_FILE_NAME } from '../src/main/core/config';
+import { round, median } from './_stats';
 
 const RUNS = 7;
 const bridgeEntry = path.resolve(import.meta.dirname, '../out/main/bridge.js');
@@ -22,13 +23,7 @@ interface Timing {
   firstCallMs: number;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
-const round = (value: number) => Math.round(value * 10) / 10;
 
 /** Spawns `args`, waits for a line with the URL, then times the given calls from the spawn. */
 async function timeProcess(args: string[], calls: (origin: string, token: string) => Promise<[number, number]>): Promise<Timing> {
@@ -103,9 +98,9 @@ async function measure(label: string, make: () => Promise<Timing>) {
   for (let i = 0; i < RUNS; i++) timings.push(await make());
   return {
     label,
-    ready_ms: round(median(timings.map((t) => t.readyMs))),
-    app_info_ms: round(median(timings.map((t) => t.appInfoMs))),
-    first_call_ms: round(median(timings.map((t) => t.firstCallMs))),
+    ready_ms: round(median(timings.map((t) => t.readyMs)), 1),
+    app_info_ms: round(median(timings.map((t) => t.appInfoMs)), 1),
+    first_call_ms: round(median(timings.map((t) => t.firstCallMs)), 1),
   };
 }
 
@@ -130,8 +125,8 @@ export default async function startup(): Promise<Record<string, unknown>> {
     return {
       runs_per_case: RUNS,
       baseline,
-      empty_db: { ...empty, vs_baseline_app_info: round(empty.app_info_ms / baseline.app_info_ms) },
-      db_100mb: { ...large, db_bytes: largeBytes, vs_baseline_app_info: round(large.app_info_ms / baseline.app_info_ms) },
+      empty_db: { ...empty, vs_baseline_app_info: round(empty.app_info_ms / baseline.app_info_ms, 1) },
+      db_100mb: { ...large, db_bytes: largeBytes, vs_baseline_app_info: round(large.app_info_ms / baseline.app_info_ms, 1) },
       goal_services_ready_empty_ms: 300,
       goal_met: empty.ready_ms < 300,
     };

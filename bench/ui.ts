@@ -13,6 +13,7 @@ import type { CDPSession, Page } from 'playwright-core';
 import { createServices } from '../src/main/core/services';
 import { ProcessSecretStore } from '../src/main/settings/secretStore';
 import { launchChromium, startBridgeProcess } from '../test/e2e/harness';
+import { round, percentile } from './_stats';
 
 const MESSAGES = 10_000;
 const ENTRIES = 100_000;
@@ -61,11 +62,6 @@ async function seed(dir: string): Promise<void> {
 /** tsx (esbuild keepNames) wraps named inner functions in `__name(...)`, which pages evaluated into lack. */
 const keepNamesShim = 'globalThis.__name = (fn) => fn;';
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-const round = (value: number) => Math.round(value * 100) / 100;
 
 /** Milliseconds from the performance mark to the first frame showing `selector`. */
 function renderAfterMark(page: Page, mark: string, selector: string): Promise<number> {
@@ -111,7 +107,7 @@ async function scrollWork(page: Page, cdp: CDPSession, selector: string, delta: 
     maxRows = Math.max(maxRows, rows);
     if (done && (await done())) break;
   }
-  return { steps: work.length, p95_ms: round(percentile(work, 95) * 1000), median_ms: round(percentile(work, 50) * 1000), max_rows_in_dom: maxRows };
+  return { steps: work.length, p95_ms: round(percentile(work, 95) * 1000, 2), median_ms: round(percentile(work, 50) * 1000, 2), max_rows_in_dom: maxRows };
 }
 
 const nodesUnder = (page: Page, selector: string) => page.evaluate((s) => document.querySelector(s)?.querySelectorAll('*').length ?? 0, selector);
@@ -137,7 +133,7 @@ async function naiveBaseline(page: Page, cdp: CDPSession) {
     texts,
   );
   const scroll = await scrollWork(page, cdp, '#list', 600, SCROLL_STEPS);
-  return { chat_first_render_ms: round(renderMs), chat_scroll: scroll, chat_dom_nodes: await nodesUnder(page, '#list') };
+  return { chat_first_render_ms: round(renderMs, 2), chat_scroll: scroll, chat_dom_nodes: await nodesUnder(page, '#list') };
 }
 
 export default async function ui(): Promise<Record<string, unknown>> {
@@ -209,13 +205,13 @@ export default async function ui(): Promise<Record<string, unknown>> {
       messages: MESSAGES,
       memory_entries: ENTRIES,
       seed_ms: seedMs,
-      chat: { first_render_ms: round(chatRender), scroll: chatScroll, messages_loaded_by_scrolling: chatLoaded, dom_nodes: chatNodes },
-      cart: { lines: cartLines, render_after_update_ms: round(cartRender) },
-      memory: { first_render_ms: round(memoryRender), scroll: memoryScroll, dom_nodes: memoryNodes },
+      chat: { first_render_ms: round(chatRender, 2), scroll: chatScroll, messages_loaded_by_scrolling: chatLoaded, dom_nodes: chatNodes },
+      cart: { lines: cartLines, render_after_update_ms: round(cartRender, 2) },
+      memory: { first_render_ms: round(memoryRender, 2), scroll: memoryScroll, dom_nodes: memoryNodes },
       baseline_naive_dom: baseline,
       ratios: {
-        chat_scroll_p95_vs_naive: round(chatScroll.p95_ms / Math.max(0.01, baseline.chat_scroll.p95_ms)),
-        chat_dom_nodes_vs_naive: round(chatNodes / baseline.chat_dom_nodes),
+        chat_scroll_p95_vs_naive: round(chatScroll.p95_ms / Math.max(0.01, baseline.chat_scroll.p95_ms), 2),
+        chat_dom_nodes_vs_naive: round(chatNodes / baseline.chat_dom_nodes, 2),
       },
       goals: {
         first_render_le_300ms: [chatRender, cartRender, memoryRender].every((ms) => ms <= 300),
