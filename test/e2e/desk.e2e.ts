@@ -1,7 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StandinServer } from '../../src/main/commerce/standin/server';
-import { standinSchemaSdl } from '../../src/main/commerce/standin/schemaSource';
+import { startStandin } from '../commerce/helpers';
 import type { WindowApi } from '../../src/shared/contract';
 import { tempDir } from '../helpers/tempDir';
 import { launchChromium, screenshot, startBridgeProcess, watchConsole, type BridgeProcess } from './harness';
@@ -150,30 +149,27 @@ describe('the staff desk in Chromium', () => {
   });
 
   it('stops a running answer when the staff presses stop', async () => {
-    // A real stand-in store that never answers, as a store stuck behind a bad network would.
-    const stuckStore = await StandinServer.start({ schemaSdl: standinSchemaSdl, storeCode: 'b2c_10010_vi', faults: { hang: true } });
-    try {
-      await page.getByRole('button', { name: 'Cài đặt' }).click();
-      await page.getByLabel('Dùng cửa hàng demo (không cần mạng)').uncheck();
-      await page.getByLabel('Địa chỉ GraphQL của cửa hàng').fill(stuckStore.endpoint);
-      await page.getByRole('button', { name: 'Lưu', exact: true }).click();
-      await expect.poll(() => page.getByTestId('settings-status').textContent()).toBe('Đã lưu');
-      await page.getByRole('button', { name: 'Đóng' }).click();
-      await page.getByRole('tab', { name: 'Trò chuyện' }).click();
+    // A real stand-in store that never answers, as a store stuck behind a bad network would;
+    // the helper closes it after the test.
+    const stuckStore = await startStandin({ faults: { hang: true } });
+    await page.getByRole('button', { name: 'Cài đặt' }).click();
+    await page.getByLabel('Dùng cửa hàng demo (không cần mạng)').uncheck();
+    await page.getByLabel('Địa chỉ GraphQL của cửa hàng').fill(stuckStore.endpoint);
+    await page.getByRole('button', { name: 'Lưu', exact: true }).click();
+    await expect.poll(() => page.getByTestId('settings-status').textContent()).toBe('Đã lưu');
+    await page.getByRole('button', { name: 'Đóng' }).click();
+    await page.getByRole('tab', { name: 'Trò chuyện' }).click();
 
-      await chatInput().fill('tìm nước mắm');
-      await chatInput().press('Enter');
-      await expect.poll(() => page.getByTestId('activity').textContent()).toContain('Đang tìm sản phẩm');
-      await screenshot(page, 'desk-7-running');
-      await page.getByRole('button', { name: 'Dừng' }).click();
-      await expect.poll(() => page.getByText('Đã dừng.').count()).toBeGreaterThan(0);
-      await expect.poll(() => page.getByTestId('activity').count()).toBe(0);
-      // A stop the staff asked for is a note, not an error.
-      expect(await page.locator('.message-error').count()).toBe(0);
-      await screenshot(page, 'desk-8-stopped');
-    } finally {
-      await stuckStore.close();
-    }
+    await chatInput().fill('tìm nước mắm');
+    await chatInput().press('Enter');
+    await expect.poll(() => page.getByTestId('activity').textContent()).toContain('Đang tìm sản phẩm');
+    await screenshot(page, 'desk-7-running');
+    await page.getByRole('button', { name: 'Dừng' }).click();
+    await expect.poll(() => page.getByText('Đã dừng.').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('activity').count()).toBe(0);
+    // A stop the staff asked for is a note, not an error.
+    expect(await page.locator('.message-error').count()).toBe(0);
+    await screenshot(page, 'desk-8-stopped');
   });
 
   it('had no console errors or warnings', () => {
