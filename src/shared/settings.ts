@@ -25,9 +25,76 @@ export const storeEndpointSchema = z
   .url()
   .refine((value) => /^https?:\/\//.test(value), 'store endpoint must be an http(s) URL');
 
+/** Current Gemini models, offered as a list in Settings; any other id matching the pattern is allowed too. */
+export const geminiModels = [
+  'gemini-3.6-flash',
+  'gemini-3.8-flash',
+  'gemini-3.7-flash',
+  'gemini-3.5-flash',
+  'gemini-3.5-flash-lite',
+  'gemini-3.1-pro-preview',
+  'gemini-3.1-flash-lite',
+  'gemini-3-flash-preview',
+  'gemini-2.5-flash',
+  'gemini-2.5-pro',
+  'gemini-2.5-flash-lite',
+] as const;
+
+export const defaultGeminiModel: (typeof geminiModels)[number] = 'gemini-3.6-flash';
+
+/** A Gemini model id: `gemini-` then lowercase letters, digits, dots and dashes. */
+export const geminiModelPattern = /^gemini-[a-z0-9][a-z0-9.-]{0,62}$/;
+
+export const geminiModelSchema = z
+  .string()
+  .trim()
+  .regex(geminiModelPattern, 'model: a Gemini model id such as gemini-3.6-flash (lowercase letters, digits, . and -)');
+
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** https anywhere; plain http only to this machine (a local gateway), so the key never crosses a network in clear. */
+export function isAllowedModelEndpoint(value: string): boolean {
+  if (!/^https?:\/\//i.test(value)) return false;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.username !== '' || url.password !== '' || url.hostname === '') return false;
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && loopbackHosts.has(url.hostname);
+}
+
+/** A company gateway in front of Gemini; '' means Google's public endpoint (or `GEMINI_BASE_URL`). */
+export const modelEndpointSchema = z
+  .string()
+  .trim()
+  .max(2000)
+  .refine(
+    (value) => value === '' || isAllowedModelEndpoint(value),
+    "model endpoint: an https URL, or http only on 127.0.0.1, localhost or [::1]; empty for Google's endpoint",
+  );
+
+/** Bounds of the numeric Gemini settings (Settings shows them with a refused value). */
+export const geminiLimits = {
+  contextTokenBudget: { min: 2000, max: 1_000_000 },
+  firstChunkTimeoutSeconds: { min: 5, max: 300 },
+  stallTimeoutSeconds: { min: 5, max: 300 },
+} as const;
+
+const bounded = ({ min, max }: { min: number; max: number }) => z.number().int().min(min).max(max);
+
 export const settingsSchema = z
   .object({
-    model: z.string().trim().min(1).max(100),
+    model: geminiModelSchema,
+    modelEndpoint: modelEndpointSchema,
+    /** Tokens one model request may use; the context is fitted to it. */
+    contextTokenBudget: bounded(geminiLimits.contextTokenBudget),
+    /** How long Gemini may take to send the first chunk of an answer. */
+    firstChunkTimeoutSeconds: bounded(geminiLimits.firstChunkTimeoutSeconds),
+    /** How long a started answer may stay silent. */
+    stallTimeoutSeconds: bounded(geminiLimits.stallTimeoutSeconds),
     storeEndpoint: storeEndpointSchema,
     storeCode: storeCodeSchema,
     demoStore: z.boolean(),
@@ -48,7 +115,11 @@ export const settingsPatchSchema = settingsSchema
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
 export const defaultSettings: Settings = {
-  model: 'gemini-2.5-flash',
+  model: defaultGeminiModel,
+  modelEndpoint: '',
+  contextTokenBudget: 16_000,
+  firstChunkTimeoutSeconds: 30,
+  stallTimeoutSeconds: 20,
   storeEndpoint: 'https://online.mmvietnam.com/graphql',
   storeCode: 'b2c_10010_vi',
   demoStore: false,

@@ -67,7 +67,7 @@ describe('chat through the composition root (demo store, offline planner)', () =
   });
 
   it('uses Gemini once a key is set, with the endpoint from GEMINI_BASE_URL', async () => {
-    const { startGeminiStandin } = await import('../../src/main/agent/standin/geminiStandin');
+    const { startGeminiStandin } = await import('../helpers/geminiStandin');
     const gemini = await startGeminiStandin({ apiKey: 'AIzaSy-test-key-0123456789' });
     try {
       services = await startServices(tempDir(), { settingsOverrides: { demoStore: true }, env: { GEMINI_BASE_URL: gemini.baseUrl } });

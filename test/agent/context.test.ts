@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { composeSystemInstruction, contentsFromEvents, customerContextInInstruction, gatherMemoryContext } from '../../src/main/agent/context';
+import { composeSystemInstruction, contentsFromEvents, gatherMemoryContext } from '../../src/main/agent/context';
 import type { SessionEvent } from '../../src/shared/contract/memory';
 import { openMemory, type OpenedMemory } from '../memory/helpers';
 import { tempDir } from '../helpers/tempDir';
@@ -41,11 +41,10 @@ describe('context policy', () => {
     expect(JSON.stringify([same, later])).not.toContain('trà');
   });
 
-  it('puts memories and the summary into the system instruction, where the offline planner can read them back', () => {
+  it('puts memories and the summary into the system instruction under headings in the turn\'s language', () => {
     const text = composeSystemInstruction('Bạn là trợ lý.', { memories: ['sua: không đường'], summary: 'Lần trước mua bia Tiger.' }, 'vi');
-    expect(text).toContain('Bạn là trợ lý.');
-    expect(customerContextInInstruction(text)).toEqual(['sua: không đường', 'Lần trước mua bia Tiger.']);
-    expect(customerContextInInstruction(composeSystemInstruction('x', { memories: [], summary: null }, 'en'))).toEqual([]);
+    expect(text).toMatch(/^Bạn là trợ lý\.\n\nNhững điều đã ghi nhớ[^\n]*\n- sua: không đường\n\nTóm tắt[^\n]*\nLần trước mua bia Tiger\.$/);
+    expect(composeSystemInstruction('x', { memories: [], summary: null }, 'en')).toBe('x');
   });
 
   it('starts the model\'s window at a user message, drops calls a cancel left unanswered and leaves bookkeeping out', () => {

@@ -7,7 +7,7 @@ import { createAgent, type AgentModule } from '../../src/main/agent';
 import type { AgentCallbacks } from '../../src/main/agent/agent';
 import { createModelResolver } from '../../src/main/agent/modelResolver';
 import type { RunnerOptions } from '../../src/main/agent/runner';
-import { startGeminiStandin, type GeminiStandin } from '../../src/main/agent/standin/geminiStandin';
+import { startGeminiStandin, type GeminiStandin } from '../helpers/geminiStandin';
 import type { CommerceClient } from '../../src/main/commerce/client';
 import type { StandinServer } from '../../src/main/commerce/standin/server';
 import { createMemoryTools } from '../../src/main/memory/tools';
@@ -52,6 +52,10 @@ export interface AgentHarness {
 
 export interface HarnessOptions {
   mode?: Mode;
+  /** The Gemini family the stand-in plays (default 3, which insists on thought signatures). */
+  family?: '3' | '2.5';
+  /** Token budget of one request; the stand-in fails any request over it. */
+  tokenBudget?: number;
   callbacks?: AgentCallbacks[];
   limits?: Pick<RunnerOptions, 'maxSteps' | 'toolTimeoutMs' | 'runDeadlineMs' | 'contextPolicy'>;
 }
@@ -61,7 +65,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<AgentH
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 8, 0, 0));
   const store = await startStandin();
   const commerce = clientFor(store);
-  const gemini = await startGeminiStandin({ apiKey: GEMINI_KEY });
+  const gemini = await startGeminiStandin({
+    apiKey: GEMINI_KEY,
+    ...(options.family ? { family: options.family } : {}),
+    ...(options.tokenBudget ? { maxRequestTokens: options.tokenBudget } : {}),
+  });
   const state = { mode: options.mode ?? 'offline', language: 'vi' as Language };
   const models = createModelResolver(
     { apiKey: () => (state.mode === 'gemini' ? GEMINI_KEY : null), get: () => ({ model: 'gemini-2.5-flash' }) },
@@ -83,6 +91,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<AgentH
       commerce,
       ...(options.callbacks ? { callbacks: options.callbacks } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.tokenBudget ? { tokenBudget: () => options.tokenBudget! } : {}),
     });
   }
 

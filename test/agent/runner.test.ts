@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { Agent, type AgentCallbacks } from '../../src/main/agent/agent';
 import { GeminiModelClient } from '../../src/main/agent/geminiClient';
 import { Runner } from '../../src/main/agent/runner';
-import { startGeminiStandin, type GeminiStandin } from '../../src/main/agent/standin/geminiStandin';
+import { startGeminiStandin, type GeminiStandin } from '../helpers/geminiStandin';
 import { FunctionTool } from '../../src/main/agent/tool';
 import type { ChatEventBody } from '../../src/shared/contract/chat';
 import { openMemory, type OpenedMemory } from '../memory/helpers';
@@ -59,8 +59,11 @@ describe('Runner on the Gemini stand-in with the real session service', () => {
     expect(turn.results[0]).toMatchObject({ ok: true, result: { echoed: 'hi' } });
     const declared = gemini.requests[0]!.body.tools![0]!.functionDeclarations![0]!;
     expect(declared).toMatchObject({ name: 'echo', parametersJsonSchema: { type: 'object', properties: { text: { type: 'string' } } } });
-    const kinds = memory.sessions.getSession({ userId: 'u1', sessionId: 's1' }).events.map((event) => `${event.author}:${event.kind}`);
-    expect(kinds).toEqual(['user:message', 'root:tool_call', 'root:tool_result', 'root:message']);
+    const events = memory.sessions.getSession({ userId: 'u1', sessionId: 's1' }).events;
+    // Gemini 3 ends a text answer with an empty part that carries its signature; it is kept as received.
+    expect(events.map((event) => `${event.author}:${event.kind}`)).toEqual(['user:message', 'root:tool_call', 'root:tool_result', 'root:message', 'root:message']);
+    expect(events.at(-1)!.content).toEqual({ text: '', thoughtSignature: expect.any(String) as string });
+    expect(events[1]!.content).toMatchObject({ name: 'echo', thoughtSignature: expect.any(String) as string });
     expect(gemini.failures).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createModelResolver } from '../../src/main/agent/modelResolver';
-import { startGeminiStandin, type GeminiStandin } from '../../src/main/agent/standin/geminiStandin';
+import { startGeminiStandin, type GeminiStandin } from '../helpers/geminiStandin';
 import { ModelSummarizer } from '../../src/main/agent/summarizer';
 import { ExtractiveSummarizer } from '../../src/main/memory/summarizer';
 import type { SessionEvent } from '../../src/shared/contract/memory';

@@ -1,7 +1,7 @@
 import { afterEach } from 'vitest';
 import { CommerceClient, type CommerceClientOptions } from '../../src/main/commerce/client';
 import { MemoryCartIdStore } from '../../src/main/commerce/cartIds';
-import type { Clock } from '../../src/main/commerce/clock';
+import type { Clock } from '../../src/main/core/clock';
 import { generateCatalog, type StandinCatalog } from '../../src/main/commerce/standin/catalog';
 import { standinSchemaSdl } from '../../src/main/commerce/standin/schemaSource';
 import { StandinServer, type StandinOptions } from '../../src/main/commerce/standin/server';

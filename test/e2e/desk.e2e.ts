@@ -148,6 +148,38 @@ describe('the staff desk in Chromium', () => {
     await screenshot(page, 'desk-6-quota-after-large-write');
   });
 
+  it('shows token use per answer, per conversation and for today, and the Gemini settings', async () => {
+    await page.getByRole('tab', { name: 'Trò chuyện' }).click();
+    // The offline planner's counts are estimates, marked ≈; vi-VN groups thousands with dots.
+    await expect.poll(() => page.getByTestId('message-assistant').last().getAttribute('title')).toMatch(/^Lượt này: ≈ [\d.]+ token — gửi đi [\d.]+/);
+    await expect.poll(() => page.getByTestId('conversation-usage').textContent()).toMatch(/^Phiên này: ≈ [\d.]+ token trong [2-9] lượt$/);
+
+    await page.getByRole('button', { name: 'Cài đặt' }).click();
+    await expect.poll(() => page.getByTestId('usage-today').textContent()).toMatch(/^Hôm nay \(mọi khách\): ≈ [\d.]+ token trong [2-9] lượt/);
+    const model = page.getByLabel('Mô hình Gemini', { exact: true });
+    expect(await model.inputValue()).toBe('gemini-3.6-flash');
+    await model.selectOption({ label: 'Khác…' });
+    await page.getByLabel('Mã mô hình khác').fill('gpt-4o');
+    const endpoint = page.getByLabel('Cổng Gemini của công ty (để trống: máy chủ của Google)');
+    expect(await endpoint.inputValue()).toBe('');
+    await endpoint.fill('http://gemini-gw.example.com');
+    await page.getByRole('button', { name: 'Lưu', exact: true }).click();
+    await expect.poll(() => page.locator('#setting-modelOther-error').textContent()).toContain('bắt đầu bằng “gemini-”');
+    expect(await page.locator('#setting-modelEndpoint-error').textContent()).toContain('chỉ dùng http trên chính máy này');
+    await screenshot(page, 'desk-6b-gemini-settings-refused');
+
+    await page.getByLabel('Mã mô hình khác').fill('gemini-4.0-flash');
+    await endpoint.fill('');
+    await page.getByRole('button', { name: 'Lưu', exact: true }).click();
+    await expect.poll(() => page.getByTestId('settings-status').textContent()).toBe('Đã lưu');
+    expect(await model.inputValue()).toBe('other');
+    expect(await page.getByLabel('Mã mô hình khác').inputValue()).toBe('gemini-4.0-flash');
+    await model.selectOption('gemini-3.6-flash');
+    await page.getByRole('button', { name: 'Lưu', exact: true }).click();
+    await expect.poll(() => page.getByLabel('Mã mô hình khác').count()).toBe(0);
+    await page.getByRole('button', { name: 'Đóng' }).click();
+  });
+
   it('stops a running answer when the staff presses stop', async () => {
     // A real stand-in store that never answers, as a store stuck behind a bad network would;
     // the helper closes it after the test.

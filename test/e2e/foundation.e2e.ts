@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGeminiStandin, type GeminiStandin } from '../helpers/geminiStandin';
 import { tempDir } from '../helpers/tempDir';
 import { launchChromium, screenshot, startBridgeProcess, watchConsole, type BridgeProcess } from './harness';
 
 let browser: Browser;
 const running: BridgeProcess[] = [];
+const standins: GeminiStandin[] = [];
 
 beforeAll(async () => {
   browser = await launchChromium();
@@ -13,10 +15,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   for (const bridge of running) await bridge.stop();
+  for (const standin of standins) await standin.close();
 });
 
-async function bridgeOn(dir: string): Promise<BridgeProcess> {
-  const bridge = await startBridgeProcess(dir);
+async function bridgeOn(dir: string, args: string[] = [], env: Record<string, string> = {}): Promise<BridgeProcess> {
+  const bridge = await startBridgeProcess(dir, args, env);
   running.push(bridge);
   return bridge;
 }
@@ -126,6 +129,44 @@ describe('the app in Chromium through the web bridge', () => {
     await expect.poll(() => page.getByTestId('api-key-state').textContent()).toContain('Chưa có khoá');
     await page.getByRole('button', { name: 'Đóng' }).click();
     await expect.poll(() => page.getByTestId('offline-banner').isVisible()).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('reaches Gemini through the gateway set in Settings, shows its wait, then the answer and its tokens', async () => {
+    const apiKey = 'AIzaSyE2E_GATEWAY_KEY_0123456789abcd';
+    const gateway = await startGeminiStandin({ apiKey });
+    standins.push(gateway);
+    gateway.enqueue(
+      { reply: { error: { status: 429, message: 'slow down', headers: { 'Retry-After': '2' } } } },
+      { reply: { text: 'Dạ, em chào chị.' } },
+    );
+    const bridge = await bridgeOn(tempDir('mm-e2e-'), ['--demo'], { GEMINI_API_KEY: apiKey });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const problems = watchConsole(page);
+    await page.goto(bridge.url);
+    await expect.poll(() => page.getByRole('heading', { name: 'Trợ lý MM' }).isVisible()).toBe(true);
+
+    // The gateway applies to the next message, without a restart.
+    await page.getByRole('button', { name: 'Cài đặt' }).click();
+    await page.getByLabel('Cổng Gemini của công ty (để trống: máy chủ của Google)').fill(gateway.baseUrl);
+    await page.getByRole('button', { name: 'Lưu', exact: true }).click();
+    await expect.poll(() => page.getByTestId('settings-status').textContent()).toBe('Đã lưu');
+    await page.getByRole('button', { name: 'Đóng' }).click();
+
+    await page.getByLabel('Khách hàng').fill('kh-gateway');
+    await page.getByRole('button', { name: 'Mở' }).click();
+    const input = page.getByLabel('Nhập yêu cầu (Enter để gửi, Shift+Enter xuống dòng)');
+    await input.fill('xin chào');
+    await input.press('Enter');
+    await expect.poll(() => page.getByTestId('activity').textContent(), { timeout: 10_000 }).toContain('Gemini yêu cầu chờ 2 giây…');
+    await screenshot(page, 'foundation-gemini-wait');
+    await expect.poll(() => page.getByTestId('message-assistant').last().textContent(), { timeout: 20_000 }).toContain('Dạ, em chào chị.');
+    await expect.poll(() => page.getByTestId('activity').count(), { timeout: 20_000 }).toBe(0);
+    expect(gateway.requests.map((request) => request.model)).toEqual(['gemini-3.6-flash', 'gemini-3.6-flash']);
+    // Gemini's own counts: no ≈.
+    await expect.poll(() => page.getByTestId('message-assistant').last().getAttribute('title')).toMatch(/^Lượt này: [\d.]+ token/);
+    await expect.poll(() => page.getByTestId('conversation-usage').textContent()).toMatch(/^Phiên này: [\d.]+ token trong 1 lượt$/);
     expect(problems).toEqual([]);
     await page.close();
   });

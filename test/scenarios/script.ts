@@ -1,5 +1,5 @@
 /** Building blocks of the scripted scenarios: Gemini stand-in steps and turn expectations. */
-import type { GeminiRequestBody, StandinExpectations, StandinStep } from '../../src/main/agent/standin/geminiStandin';
+import type { GeminiRequestBody, StandinExpectations, StandinStep } from '../helpers/geminiStandin';
 import type { RunStatus } from '../../src/shared/contract/chat';
 import type { ErrorCode } from '../../src/shared/errors';
 import type { AgentHarness, Mode, TurnResult } from '../agent/harness';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Language } from '../../shared/settings';
-import type { ModelFunctionCall, ModelRequest } from './model';
+import type { ModelFunctionCall, ModelPart, ModelRequest } from './model';
 import { FunctionTool, type ToolResult } from './tool';
 
 export interface CallbackContext {
@@ -16,6 +16,8 @@ export interface CallbackContext {
 export interface ModelResponse {
   text: string;
   functionCalls: ModelFunctionCall[];
+  /** The parts as the model sent them (signatures included); made from text and calls when a callback leaves them out. */
+  parts?: ModelPart[];
 }
 
 type MaybePromise<T> = T | Promise<T>;

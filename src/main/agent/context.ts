@@ -15,44 +15,82 @@ export interface ContextPolicy {
 export const defaultContextPolicy: ContextPolicy = { recentEvents: 20, memories: 5 };
 
 /**
- * Turns stored events into model turns. Gemini rejects a call without its response and the other
- * way round, so the window starts at a user message (never at a response whose call was cut off)
- * and a call whose run was cancelled before it answered is left out with nothing in its place.
- * Transfers, errors and summaries are bookkeeping, not conversation, and are left out too.
+ * Turns stored events back into exactly what the model was sent and answered: each model step's
+ * parts in the order received (text, thoughts, function calls, with their thought signatures), and
+ * the step's function responses together in the next user turn, in call order. The window starts at
+ * a staff message. A step whose calls were not all answered (the process died mid-step) is left out
+ * whole, since Gemini rejects a call without its response and a parallel call without the first
+ * call's signature. Consecutive contents of one role (a failed turn's message and the next one) are
+ * merged into one content, as the API expects. Transfers, errors and summaries are bookkeeping.
  */
 export function contentsFromEvents(events: readonly SessionEvent[]): ModelContent[] {
   const start = events.findIndex((event) => event.author === 'user' && event.kind === 'message');
   if (start < 0) return [];
-  const window = events.slice(start);
-  const answered = new Set(window.flatMap((event) => (event.kind === 'tool_result' ? [callIdOf(event)] : [])));
-  const called = new Set(window.flatMap((event) => (event.kind === 'tool_call' ? [callIdOf(event)] : [])));
   const contents: ModelContent[] = [];
-  for (const event of window) {
-    if (event.kind === 'tool_call' && !answered.has(callIdOf(event))) continue;
-    if (event.kind === 'tool_result' && !called.has(callIdOf(event))) continue;
+  for (const event of events.slice(start)) {
     const part = partOf(event);
     if (!part) continue;
-    const role = event.author === 'user' || event.kind === 'tool_result' ? 'user' : 'model';
-    const last = contents.at(-1);
-    if (last && last.role === role) last.parts.push(part);
-    else contents.push({ role, parts: [part] });
+    appendParts(contents, event.author === 'user' || event.kind === 'tool_result' ? 'user' : 'model', [part]);
   }
-  return contents;
+  return withAnsweredCallsOnly(contents);
 }
 
-function callIdOf(event: SessionEvent): string {
-  const content = (event.content ?? {}) as { id?: unknown };
-  return typeof content.id === 'string' ? content.id : `${event.turnId ?? ''}:${event.id}`;
+/** `base` followed by `more`, merging the seam when both sides have the same role. */
+export function joinContents(base: readonly ModelContent[], more: readonly ModelContent[]): ModelContent[] {
+  const joined = base.map((content) => ({ role: content.role, parts: [...content.parts] }));
+  for (const content of more) appendParts(joined, content.role, content.parts);
+  return joined;
 }
+
+function appendParts(contents: ModelContent[], role: ModelContent['role'], parts: readonly ModelPart[]): void {
+  if (parts.length === 0) return;
+  const last = contents.at(-1);
+  if (last && last.role === role) last.parts.push(...parts);
+  else contents.push({ role, parts: [...parts] });
+}
+
+/**
+ * Keeps a model step's function calls only when the next user content answers every one of them
+ * (and only responses whose call is there): otherwise the step's calls and their partial answers go.
+ */
+function withAnsweredCallsOnly(contents: ModelContent[]): ModelContent[] {
+  const kept: ModelContent[] = [];
+  for (let index = 0; index < contents.length; index++) {
+    const content = contents[index]!;
+    if (content.role === 'model') {
+      const calls = content.parts.filter((part) => 'functionCall' in part);
+      const next = contents[index + 1];
+      const answered = new Set(next?.parts.flatMap((part) => ('functionResponse' in part ? [responseKey(part.functionResponse)] : [])) ?? []);
+      const complete = calls.length > 0 && calls.every((part) => answered.has(callKey(part.functionCall)));
+      appendParts(kept, 'model', complete ? content.parts : content.parts.filter((part) => !('functionCall' in part)));
+      if (calls.length > 0 && next) {
+        const ids = new Set(complete ? calls.map((part) => callKey(part.functionCall)) : []);
+        appendParts(kept, 'user', next.parts.filter((part) => !('functionResponse' in part) || ids.has(responseKey(part.functionResponse))));
+        index++;
+      }
+      continue;
+    }
+    // A user content reached here was not preceded by calls: its responses answer nothing.
+    appendParts(kept, 'user', content.parts.filter((part) => !('functionResponse' in part)));
+  }
+  return kept;
+}
+
+const callKey = (call: { id?: string; name: string }) => call.id ?? `name:${call.name}`;
+const responseKey = (response: { id?: string; name: string }) => response.id ?? `name:${response.name}`;
 
 function partOf(event: SessionEvent): ModelPart | null {
   const content = (event.content ?? {}) as Record<string, unknown>;
   const id = typeof content.id === 'string' ? { id: content.id } : {};
+  const signature = typeof content.thoughtSignature === 'string' ? { thoughtSignature: content.thoughtSignature } : {};
   switch (event.kind) {
     case 'message':
-      return typeof content.text === 'string' ? { text: content.text } : null;
+      if (typeof content.text !== 'string') return null;
+      // A signature-only part (Gemini may end a stream with one) is kept; an empty staff message is not.
+      if (content.text === '' && !signature.thoughtSignature) return null;
+      return { text: content.text, ...(content.thought === true ? { thought: true } : {}), ...signature };
     case 'tool_call':
-      return typeof content.name === 'string' ? { functionCall: { ...id, name: content.name, args: content.args ?? {} } } : null;
+      return typeof content.name === 'string' ? { functionCall: { ...id, name: content.name, args: content.args ?? {} }, ...signature } : null;
     case 'tool_result':
       return typeof content.name === 'string'
         ? { functionResponse: { ...id, name: content.name, response: (content.response ?? {}) as Record<string, unknown> } }
@@ -138,24 +176,6 @@ const headings = {
     summary: 'Summary of earlier conversations:',
   },
 } satisfies Record<Language, Record<string, string>>;
-
-/** What a composed system instruction says about the customer (the offline planner recalls from it): memory lines, then the summary. */
-export function customerContextInInstruction(systemInstruction: string): string[] {
-  const lines: string[] = [];
-  for (const section of ['memories', 'summary'] as const) {
-    for (const language of ['vi', 'en'] as const) {
-      const heading = headings[language][section];
-      const start = systemInstruction.indexOf(heading);
-      if (start < 0) continue;
-      const body = systemInstruction.slice(start + heading.length).split('\n\n')[0] ?? '';
-      for (const line of body.split('\n').map((text) => text.trim())) {
-        if (line) lines.push(line.startsWith('- ') ? line.slice(2) : line);
-      }
-      break;
-    }
-  }
-  return lines;
-}
 
 /** The system instruction of one model call: the agent's instruction, then memories and the latest summary. */
 export function composeSystemInstruction(instruction: string, memory: MemoryContext, language: Language): string {

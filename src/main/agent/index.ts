@@ -31,6 +31,8 @@ export interface AgentDeps {
   callbacks?: AgentCallbacks[];
   /** Limits (steps, timeouts, context policy); the defaults suit the app. */
   limits?: Pick<RunnerOptions, 'maxSteps' | 'toolTimeoutMs' | 'runDeadlineMs' | 'contextPolicy'>;
+  /** Token budget of one model request (from settings). */
+  tokenBudget?: () => number;
 }
 
 /** The orchestrator: the agent tree on a runner, with per-turn usage in SQLite and the chat channels. */
@@ -44,6 +46,7 @@ export function createAgent(deps: AgentDeps): AgentModule {
     language: deps.language,
     usage,
     ...(deps.callbacks ? { callbacks: deps.callbacks } : {}),
+    ...(deps.tokenBudget ? { tokenBudget: deps.tokenBudget } : {}),
     ...deps.limits,
   });
   const chat = new ChatService(runner, deps.sessions, deps.events);

@@ -1,21 +1,34 @@
+import { defaultSettings } from '../../shared/settings';
 import { GeminiModelClient, type GeminiClientOptions } from './geminiClient';
 import type { ModelClient } from './model';
 import { OfflinePlanner } from './offline/planner';
 
+/** How the Gemini client of a run was built (never the key); what Settings and the environment gave. */
+export interface GeminiConnection {
+  /** The gateway in front of Gemini, or null for Google's public endpoint. */
+  baseUrl: string | null;
+  firstChunkTimeoutMs: number;
+  stallTimeoutMs: number;
+}
+
 export interface ResolvedModel {
   client: ModelClient;
   name: string;
+  /** Present when the client is Gemini. */
+  connection?: GeminiConnection;
 }
 
 export interface ModelSettings {
   apiKey(): string | null;
-  get(): { model: string };
+  /** The Gemini settings; those left out take their defaults. */
+  get(): { model: string; modelEndpoint?: string; firstChunkTimeoutSeconds?: number; stallTimeoutSeconds?: number };
 }
 
 /**
- * Gemini when an API key is set, else the embedded offline planner. Read at every run, so setting
- * or clearing the key takes effect with the next message; the Gemini client is rebuilt only when
- * the key or the endpoint changes.
+ * Gemini when an API key is set, else the embedded offline planner. Read at every run, so a new
+ * key, model, endpoint or timeout takes effect with the next message, without a restart; the Gemini
+ * client is rebuilt only when the key, the endpoint or a timeout changed. The endpoint setting wins
+ * over `GEMINI_BASE_URL`, which applies while the setting is empty.
  */
 export function createModelResolver(
   settings: ModelSettings,
@@ -23,16 +36,28 @@ export function createModelResolver(
   retry?: GeminiClientOptions['retry'],
 ): () => ResolvedModel {
   const offline = new OfflinePlanner();
-  let cached: { key: string; client: GeminiModelClient } | null = null;
+  let cached: { key: string; client: GeminiModelClient; connection: GeminiConnection } | null = null;
   return () => {
     const apiKey = settings.apiKey();
-    const name = settings.get().model;
+    const current = settings.get();
+    const name = current.model;
     if (!apiKey) return { client: offline, name };
-    const baseUrl = env.GEMINI_BASE_URL?.trim() || undefined;
-    const cacheKey = `${apiKey}\u0000${baseUrl ?? ''}`;
+    const connection: GeminiConnection = {
+      baseUrl: current.modelEndpoint?.trim() || env.GEMINI_BASE_URL?.trim() || null,
+      firstChunkTimeoutMs: (current.firstChunkTimeoutSeconds ?? defaultSettings.firstChunkTimeoutSeconds) * 1000,
+      stallTimeoutMs: (current.stallTimeoutSeconds ?? defaultSettings.stallTimeoutSeconds) * 1000,
+    };
+    const cacheKey = [apiKey, connection.baseUrl ?? '', connection.firstChunkTimeoutMs, connection.stallTimeoutMs].join('\u0000');
     if (cached?.key !== cacheKey) {
-      cached = { key: cacheKey, client: new GeminiModelClient({ apiKey, ...(baseUrl ? { baseUrl } : {}), ...(retry ? { retry } : {}) }) };
+      const options: GeminiClientOptions = {
+        apiKey,
+        ...(connection.baseUrl ? { baseUrl: connection.baseUrl } : {}),
+        firstChunkTimeoutMs: connection.firstChunkTimeoutMs,
+        stallTimeoutMs: connection.stallTimeoutMs,
+        ...(retry ? { retry } : {}),
+      };
+      cached = { key: cacheKey, client: new GeminiModelClient(options), connection: Object.freeze(connection) };
     }
-    return { client: cached.client, name };
+    return { client: cached.client, name, connection: cached.connection };
   };
 }

@@ -6,9 +6,27 @@ import { AppError, toErrorShape } from '../../shared/errors';
 import type { Language } from '../../shared/settings';
 import { AbortScope, abortError, raceAbort } from './abort';
 import { TRANSFER_TOOL_NAME, type Agent, type AgentCallbacks, type CallbackContext, type ModelResponse } from './agent';
-import { composeSystemInstruction, contentsFromEvents, defaultContextPolicy, gatherMemoryContext, type ContextPolicy, type MemoryContext } from './context';
+import { DEFAULT_TOKEN_BUDGET, fitRequest, TokenEstimator } from './budget';
+import {
+  composeSystemInstruction,
+  contentsFromEvents,
+  defaultContextPolicy,
+  gatherMemoryContext,
+  joinContents,
+  type ContextPolicy,
+  type MemoryContext,
+} from './context';
 import { detectLanguage } from './language';
-import { LOCAL_CALL_ID_PREFIX, type ModelClient, type ModelContent, type ModelFunctionCall, type ModelRequest, type TokenUsage } from './model';
+import {
+  INJECTED_CALL_SIGNATURE,
+  LOCAL_CALL_ID_PREFIX,
+  type ModelClient,
+  type ModelContent,
+  type ModelFunctionCall,
+  type ModelPart,
+  type ModelRequest,
+  type TokenUsage,
+} from './model';
 import type { ConversationStore, MemoryContextSource, Scope, SessionEventInput } from './ports';
 import type { FunctionTool, ToolContext, ToolResult } from './tool';
 
@@ -50,6 +68,8 @@ export interface RunnerOptions {
   toolTimeoutMs?: number;
   /** Whole-run deadline (3 min). */
   runDeadlineMs?: number;
+  /** Token budget of one model request (settings); the context is fitted to it. */
+  tokenBudget?: () => number;
 }
 
 export interface RunInput {
@@ -77,6 +97,8 @@ export class Runner {
   private readonly maxSteps: number;
   private readonly toolTimeoutMs: number;
   private readonly runDeadlineMs: number;
+  /** Token counts for the budget, calibrated per model by `countTokens` when the model offers it. */
+  readonly estimator = new TokenEstimator();
 
   constructor(private readonly options: RunnerOptions) {
     this.policy = { ...defaultContextPolicy, ...options.contextPolicy };
@@ -130,6 +152,7 @@ export class Runner {
         modelName: name,
         signal: input.signal,
       };
+      this.calibrate(turn);
       return { runId, provider: client.provider, events: this.execute(turn, key) };
     } catch (error) {
       this.active.delete(key);
@@ -141,130 +164,190 @@ export class Runner {
     const scope = new AbortScope(turn.signal, this.runDeadlineMs, () =>
       new AppError('timeout', `The answer took longer than ${Math.round(this.runDeadlineMs / 1000)} s and was stopped.`),
     );
-    const runState = new Map<string, unknown>();
-    const usage = { promptTokens: 0, outputTokens: 0, totalTokens: 0, estimated: false, modelCalls: 0 };
+    const run: RunState = {
+      agent: this.options.rootAgent,
+      entered: null,
+      current: [{ role: 'user', parts: [{ text: turn.message }] }],
+      unanswered: [],
+      usage: { promptTokens: 0, outputTokens: 0, totalTokens: 0, cachedTokens: 0, estimated: false, modelCalls: 0 },
+      runState: new Map<string, unknown>(),
+    };
     const startedAt = Date.now();
     let status: RunStatus = 'completed';
     let finalText = '';
-    let agent = this.options.rootAgent;
-    let entered: CallbackContext | null = null;
     try {
-      yield { type: 'started', agent: agent.name, mode: turn.client.provider };
+      yield { type: 'started', agent: run.agent.name, mode: turn.client.provider };
       const memory: MemoryContext = this.options.memory
         ? await raceAbort(gatherMemoryContext(this.options.memory, turn.scope, turn.message, this.policy.memories), scope.signal)
         : { memories: [], summary: null };
-      const current: ModelContent[] = [{ role: 'user', parts: [{ text: turn.message }] }];
       for (let step = 0; ; step++) {
-        if (!entered) {
-          entered = this.callbackContext(turn, agent, runState);
-          const reply = await this.firstResult(agent, (callbacks) => callbacks.beforeAgent?.(entered!));
+        if (!run.entered) {
+          const entered = this.callbackContext(turn, run.agent, run.runState);
+          run.entered = entered;
+          const reply = await this.firstResult(run.agent, (callbacks) => callbacks.beforeAgent?.(entered));
           if (reply !== undefined) {
             finalText = reply;
-            yield* this.persistText(turn, agent, reply);
+            yield { type: 'text', agent: run.agent.name, delta: reply };
+            await this.append(turn, { author: run.agent.name, kind: 'message', content: { text: reply } });
             break;
           }
         }
         if (step >= this.maxSteps) {
           throw new AppError('tool_error', `Stopped after ${this.maxSteps} model steps without a final answer; try a simpler request.`);
         }
-        const request: ModelRequest = {
-          model: agent.model ?? turn.modelName,
-          systemInstruction: composeSystemInstruction(agent.instruction({ language: turn.language, userId: turn.scope.userId }), memory, turn.language),
-          contents: [...turn.history, ...current],
-          tools: agent.allTools().map((tool) => tool.declaration()),
-          language: turn.language,
-          jsonOutput: agent.jsonOutput,
-        };
-        const context = entered;
-        let response = await this.firstResult(agent, (callbacks) => callbacks.beforeModel?.(context, request));
-        if (response === undefined) {
-          const streamed: ModelResponse = { text: '', functionCalls: [] };
-          for await (const chunk of this.streamModel(turn, request, scope.signal)) {
-            if (chunk.type === 'text') {
-              streamed.text += chunk.text;
-              yield { type: 'text', agent: agent.name, delta: chunk.text };
-            } else if (chunk.type === 'function_call') {
-              streamed.functionCalls.push(chunk.call);
-            } else {
-              addUsage(usage, chunk.usage);
-            }
-          }
-          usage.modelCalls++;
-          const replaced = await this.firstResult(agent, (callbacks) => callbacks.afterModel?.(context, streamed));
-          response = replaced ?? streamed;
-          if (replaced && replaced.text !== streamed.text) yield { type: 'text_replaced', agent: agent.name, text: replaced.text };
-        } else if (response.text) {
-          yield { type: 'text', agent: agent.name, delta: response.text };
-        }
-
-        const modelParts: ModelContent['parts'] = [];
-        if (response.text) {
-          modelParts.push({ text: response.text });
-          await this.append(turn, { author: agent.name, kind: 'message', content: { text: response.text } });
-        }
+        const request = this.buildRequest(turn, run.agent, memory, run.current);
+        const response = yield* this.modelStep(turn, run, request, step, scope.signal);
         if (response.functionCalls.length === 0) {
           finalText = response.text;
           break;
         }
-        // Gemini omits `args` for a call without arguments; ids are made up when the model gives none.
-        const calls = response.functionCalls.map((call, index) => ({ ...call, args: call.args ?? {}, id: call.id ?? `${LOCAL_CALL_ID_PREFIX}${turn.runId}-${step}-${index}` }));
-        for (const call of calls) modelParts.push({ functionCall: call });
-        current.push({ role: 'model', parts: modelParts });
-
-        const responses: ModelContent['parts'] = [];
-        let transferTo: Agent | null = null;
-        for (const call of calls) {
-          // A transfer is kept in the session as one `transfer` event; its call and result are plumbing.
-          const persisted = call.name !== TRANSFER_TOOL_NAME;
-          yield { type: 'tool_call', agent: agent.name, callId: call.id, name: call.name, args: call.args };
-          if (persisted) {
-            await this.append(turn, { author: agent.name, kind: 'tool_call', content: { id: call.id, name: call.name, args: call.args as JsonValue } });
-          }
-          const outcome = await this.callTool(turn, agent, context, call, scope.signal, runState);
-          yield { type: 'tool_result', agent: agent.name, callId: call.id, name: call.name, ok: outcome.ok, result: outcome.result };
-          if (persisted) {
-            await this.append(turn, {
-              author: agent.name,
-              kind: 'tool_result',
-              content: { id: call.id, name: call.name, response: outcome.result as JsonValue },
-            });
-          }
-          responses.push({ functionResponse: { id: call.id, name: call.name, response: outcome.result } });
-          if (call.name === TRANSFER_TOOL_NAME && outcome.ok) {
-            transferTo = agent.transferTargets().find((target) => target.name === outcome.result.transferred_to) ?? null;
-          }
-        }
-        current.push({ role: 'user', parts: responses });
-        if (transferTo && transferTo !== agent) {
-          await this.leaveAgent(agent, context, '');
-          entered = null;
-          yield { type: 'transfer', from: agent.name, to: transferTo.name };
-          await this.append(turn, { author: agent.name, kind: 'transfer', content: { from: agent.name, to: transferTo.name } });
-          agent = transferTo;
-        }
+        yield* this.toolStep(turn, run, response, scope.signal);
       }
     } catch (error) {
       const failure = scope.signal.aborted ? abortError(scope.signal) : error;
       const shape = toErrorShape(failure);
       status = shape.code === 'cancelled' ? 'cancelled' : 'failed';
       yield { type: 'error', error: shape };
-      await this.append(turn, { author: agent.name, kind: 'error', content: { code: shape.code, message: shape.message } }).catch(() => {});
+      await this.closeUnanswered(turn, run, shape.code).catch(() => {});
+      await this.append(turn, { author: run.agent.name, kind: 'error', content: { code: shape.code, message: shape.message } }).catch(() => {});
     } finally {
       scope.dispose();
-      runState.clear();
+      run.runState.clear();
       this.active.delete(key);
     }
-    if (entered) {
-      const replaced = await this.leaveAgent(agent, entered, finalText);
+    if (run.entered) {
+      const replaced = await this.leaveAgent(run.agent, run.entered, finalText);
       if (replaced !== undefined && status === 'completed') {
         finalText = replaced;
-        yield { type: 'text_replaced', agent: agent.name, text: replaced };
-        await this.append(turn, { author: agent.name, kind: 'message', content: { text: replaced } });
+        yield { type: 'text_replaced', agent: run.agent.name, text: replaced };
+        await this.append(turn, { author: run.agent.name, kind: 'message', content: { text: replaced } });
       }
     }
-    yield { type: 'usage', ...usage };
-    await this.recordUsage(turn, status, usage, startedAt);
+    yield { type: 'usage', ...run.usage };
+    await this.recordUsage(turn, status, run.usage, startedAt);
     yield { type: 'done', status, text: finalText };
+  }
+
+  /** The request for the agent's next model call, fitted to the token budget. */
+  private buildRequest(turn: Turn, agent: Agent, memory: MemoryContext, current: readonly ModelContent[]): ModelRequest {
+    const model = agent.model ?? turn.modelName;
+    const instruction = agent.instruction({ language: turn.language, userId: turn.scope.userId });
+    const tools = agent.allTools().map((tool) => tool.declaration());
+    const fitted = fitRequest({
+      budgetTokens: this.options.tokenBudget?.() ?? DEFAULT_TOKEN_BUDGET,
+      tokens: (text) => this.estimator.tokens(model, text),
+      instruction,
+      compose: (fittedMemory) => composeSystemInstruction(instruction, fittedMemory, turn.language),
+      tools,
+      memory,
+      history: turn.history,
+      current,
+    });
+    return {
+      model,
+      systemInstruction: fitted.systemInstruction,
+      customerContext: fitted.memory,
+      contents: joinContents(fitted.history, fitted.current),
+      tools,
+      language: turn.language,
+      ...(agent.jsonOutput ? { jsonOutput: true } : {}),
+    };
+  }
+
+  /**
+   * One model call: streams its text, collects its parts exactly as received (signatures
+   * included), lets the callbacks replace it, and appends the parts to the session in order.
+   */
+  private async *modelStep(turn: Turn, run: RunState, request: ModelRequest, step: number, signal: AbortSignal): AsyncGenerator<ChatEventBody, ModelResponse, undefined> {
+    const agent = run.agent;
+    const context = run.entered!;
+    const callId = (index: number) => `${LOCAL_CALL_ID_PREFIX}${turn.runId}-${step}-${index}`;
+    let response = await this.firstResult(agent, (callbacks) => callbacks.beforeModel?.(context, request));
+    if (response === undefined) {
+      const collected = new ModelTurnCollector(callId);
+      for await (const chunk of this.streamModel(turn, request, signal)) {
+        if (chunk.type === 'text') {
+          collected.addText(chunk.text, chunk.thought === true, chunk.thoughtSignature);
+          if (!chunk.thought && chunk.text) yield { type: 'text', agent: agent.name, delta: chunk.text };
+        } else if (chunk.type === 'function_call') {
+          collected.addCall(chunk.call, chunk.thoughtSignature);
+        } else if (chunk.type === 'retry_wait') {
+          yield { type: 'retry_wait', agent: agent.name, seconds: chunk.seconds, reason: chunk.reason };
+        } else {
+          addUsage(run.usage, chunk.usage);
+        }
+      }
+      run.usage.modelCalls++;
+      const streamed = collected.response();
+      const replaced = await this.firstResult(agent, (callbacks) => callbacks.afterModel?.(context, streamed));
+      response = replaced ? withParts(replaced, streamed, callId) : streamed;
+      if (replaced && replaced.text !== streamed.text) yield { type: 'text_replaced', agent: agent.name, text: replaced.text };
+    } else {
+      response = withParts(response, null, callId);
+      if (response.text) yield { type: 'text', agent: agent.name, delta: response.text };
+    }
+    const parts = response.parts ?? [];
+    for (const part of parts) await this.append(turn, { author: agent.name, ...eventOfPart(part) });
+    run.current = joinContents(run.current, [{ role: 'model', parts }]);
+    return response;
+  }
+
+  /**
+   * Runs the step's calls in order and answers them together in one user turn, as the model sent
+   * them together. A transfer switches the agent once its result is in.
+   */
+  private async *toolStep(turn: Turn, run: RunState, response: ModelResponse, signal: AbortSignal): AsyncGenerator<ChatEventBody, void, undefined> {
+    const agent = run.agent;
+    const context = run.entered!;
+    const calls = (response.parts ?? []).flatMap((part) => ('functionCall' in part ? [part.functionCall as ModelFunctionCall & { id: string }] : []));
+    run.unanswered = [...calls];
+    const responses: ModelPart[] = [];
+    let transferTo: Agent | null = null;
+    for (const call of calls) {
+      yield { type: 'tool_call', agent: agent.name, callId: call.id, name: call.name, args: call.args };
+      const outcome = await this.callTool(turn, agent, context, call, signal, run.runState);
+      yield { type: 'tool_result', agent: agent.name, callId: call.id, name: call.name, ok: outcome.ok, result: outcome.result };
+      await this.append(turn, { author: agent.name, kind: 'tool_result', content: { id: call.id, name: call.name, response: outcome.result as JsonValue } });
+      run.unanswered.shift();
+      responses.push({ functionResponse: { id: call.id, name: call.name, response: outcome.result } });
+      if (call.name === TRANSFER_TOOL_NAME && outcome.ok) {
+        transferTo = agent.transferTargets().find((target) => target.name === outcome.result.transferred_to) ?? null;
+      }
+    }
+    run.current = joinContents(run.current, [{ role: 'user', parts: responses }]);
+    if (transferTo && transferTo !== agent) {
+      await this.leaveAgent(agent, context, '');
+      run.entered = null;
+      yield { type: 'transfer', from: agent.name, to: transferTo.name };
+      await this.append(turn, { author: agent.name, kind: 'transfer', content: { from: agent.name, to: transferTo.name } });
+      run.agent = transferTo;
+    }
+  }
+
+  /**
+   * A run that stopped between a step's calls and their results answers the rest as not run, so the
+   * session keeps every call paired with a response and the next request is one the API accepts.
+   */
+  private async closeUnanswered(turn: Turn, run: RunState, code: string): Promise<void> {
+    for (const call of run.unanswered) {
+      const result = { error: { code, message: 'Not run: the request was stopped before this call.' } };
+      await this.append(turn, { author: run.agent.name, kind: 'tool_result', content: { id: call.id, name: call.name, response: result } });
+    }
+    run.unanswered = [];
+  }
+
+  /** Learns the model's token ratio in the background on its first run with some history; the fixed rule serves until then. */
+  private calibrate(turn: Turn): void {
+    const { client } = turn;
+    if (!client.countTokens || this.estimator.isCalibrated(turn.modelName)) return;
+    const sample = joinContents(turn.history, [{ role: 'user', parts: [{ text: turn.message }] }]);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 10_000);
+    this.estimator
+      .calibrate(turn.modelName, sample, (contents) => client.countTokens!(turn.modelName, contents, controller.signal))
+      // A failed count only means the fixed rule stays in force; it is retried on a later run.
+      .catch(() => undefined)
+      .finally(() => clearTimeout(timer));
   }
 
   private async *streamModel(turn: Turn, request: ModelRequest, signal: AbortSignal) {
@@ -274,11 +357,6 @@ export class Runner {
       yield chunk;
     }
     if (signal.aborted) throw abortError(signal);
-  }
-
-  private async *persistText(turn: Turn, agent: Agent, text: string): AsyncGenerator<ChatEventBody, void, undefined> {
-    yield { type: 'text', agent: agent.name, delta: text };
-    await this.append(turn, { author: agent.name, kind: 'message', content: { text } });
   }
 
   /**
@@ -389,6 +467,91 @@ export class Runner {
   }
 }
 
+interface RunState {
+  agent: Agent;
+  /** The context `beforeAgent` ran with; null until the current agent is entered. */
+  entered: CallbackContext | null;
+  /** This run's contents so far: the staff message, then each step's model and user turns. */
+  current: ModelContent[];
+  /** Calls of the current step not answered yet (answered as not run if the run stops). */
+  unanswered: (ModelFunctionCall & { id: string })[];
+  usage: UsageTotals;
+  runState: Map<string, unknown>;
+}
+
+/**
+ * Assembles one model response from its stream: text deltas join into one part until a part
+ * carries a thought signature (which then ends that part, keeping its place), function calls are
+ * one part each with their signature, and calls without an id get one made up here.
+ */
+class ModelTurnCollector {
+  private readonly parts: ModelPart[] = [];
+  private text = '';
+  private readonly calls: (ModelFunctionCall & { id: string })[] = [];
+
+  constructor(private readonly makeId: (index: number) => string) {}
+
+  addText(text: string, thought: boolean, thoughtSignature: string | undefined): void {
+    if (!text && !thoughtSignature) return;
+    const last = this.parts.at(-1);
+    // An empty part that only carries a signature (how a stream may end) stays a part of its own.
+    if (text && last && 'text' in last && !last.thoughtSignature && (last.thought === true) === thought) {
+      last.text += text;
+      if (thoughtSignature) last.thoughtSignature = thoughtSignature;
+    } else {
+      this.parts.push({ text, ...(thought ? { thought: true } : {}), ...(thoughtSignature ? { thoughtSignature } : {}) });
+    }
+    if (!thought) this.text += text;
+  }
+
+  addCall(call: ModelFunctionCall, thoughtSignature: string | undefined): void {
+    // Gemini omits `args` for a call without arguments.
+    const complete = { ...call, args: call.args ?? {}, id: call.id ?? this.makeId(this.calls.length) };
+    this.calls.push(complete);
+    this.parts.push({ functionCall: complete, ...(thoughtSignature ? { thoughtSignature } : {}) });
+  }
+
+  response(): ModelResponse {
+    return { text: this.text, functionCalls: [...this.calls], parts: this.parts };
+  }
+}
+
+/**
+ * A response a callback made or replaced, with parts: its own when it gives them, else its text
+ * and calls, keeping the signature of the model's call at the same place when it is the same call
+ * (a first call the model never made carries the documented signature for injected calls).
+ */
+function withParts(response: ModelResponse, original: ModelResponse | null, makeId: (index: number) => string): ModelResponse {
+  if (response.parts) return response;
+  const originalCalls = (original?.parts ?? []).filter((part) => 'functionCall' in part);
+  const calls = response.functionCalls.map((call, index) => ({ ...call, args: call.args ?? {}, id: call.id ?? makeId(index) }));
+  const parts: ModelPart[] = response.text ? [{ text: response.text }] : [];
+  calls.forEach((call, index) => {
+    const same = originalCalls[index];
+    const kept = same && 'functionCall' in same && same.functionCall.name === call.name ? same.thoughtSignature : undefined;
+    const signature = kept ?? (index === 0 ? INJECTED_CALL_SIGNATURE : undefined);
+    parts.push({ functionCall: call, ...(signature ? { thoughtSignature: signature } : {}) });
+  });
+  return { text: response.text, functionCalls: calls, parts };
+}
+
+/** How a model part is kept in the session: the fields Gemini sent, signature included. */
+function eventOfPart(part: ModelPart): Pick<SessionEventInput, 'kind' | 'content'> {
+  if ('functionCall' in part) {
+    const { id, name, args } = part.functionCall;
+    return { kind: 'tool_call', content: { id: id ?? null, name, args: args as JsonValue, ...signatureOf(part) } };
+  }
+  if ('functionResponse' in part) {
+    const { id, name, response } = part.functionResponse;
+    return { kind: 'tool_result', content: { id: id ?? null, name, response: response as JsonValue } };
+  }
+  return { kind: 'message', content: { text: part.text, ...(part.thought ? { thought: true } : {}), ...signatureOf(part) } };
+}
+
+function signatureOf(part: { thoughtSignature?: string }): { thoughtSignature?: string } {
+  return part.thoughtSignature ? { thoughtSignature: part.thoughtSignature } : {};
+}
+
 interface Turn {
   runId: string;
   scope: Scope;
@@ -406,6 +569,7 @@ function addUsage(total: UsageTotals, usage: TokenUsage): void {
   total.promptTokens += usage.promptTokens;
   total.outputTokens += usage.outputTokens;
   total.totalTokens += usage.totalTokens;
+  total.cachedTokens += usage.cachedTokens;
   total.estimated ||= usage.estimated;
 }
 

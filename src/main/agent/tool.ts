@@ -68,16 +68,31 @@ export class FunctionTool<S extends z.ZodType = z.ZodType> {
   }
 }
 
-/** JSON Schema keywords Gemini's `parametersJsonSchema` does not take; the tool's own parse still enforces them. */
-const unsupportedKeywords = new Set(['$schema', 'propertyNames']);
+/** JSON Schema keywords Gemini's `parametersJsonSchema` does not document; the tool's own parse still enforces them. */
+const droppedKeywords = new Set(['$schema', 'propertyNames']);
+/** Keywords that would make the declaration recursive or ambiguous for Gemini: a tool using them is a bug here. */
+const refusedKeywords = new Set(['$ref', '$defs', 'definitions', 'oneOf', 'allOf', 'not', 'if', 'then', 'else']);
 
-/** Drops those keywords at every level; under `properties` and `$defs` the keys are names, not keywords. */
+/**
+ * The declaration as Gemini documents it: undocumented keywords dropped, `const` written as a
+ * one-value `enum`; references, combinators and maps (`additionalProperties` with a schema) refused
+ * when the tool is declared, so they never reach the API. Under `properties` the keys are names.
+ */
 function withoutKeywords(node: unknown, keysAreNames = false): unknown {
   if (Array.isArray(node)) return node.map((item) => withoutKeywords(item));
   if (node === null || typeof node !== 'object') return node;
-  return Object.fromEntries(
-    Object.entries(node)
-      .filter(([key]) => keysAreNames || !unsupportedKeywords.has(key))
-      .map(([key, value]) => [key, withoutKeywords(value, !keysAreNames && (key === 'properties' || key === '$defs'))]),
-  );
+  const converted: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (!keysAreNames) {
+      if (droppedKeywords.has(key)) continue;
+      if (refusedKeywords.has(key)) throw new Error(`tool declaration uses "${key}", which Gemini's function declarations do not take`);
+      if (key === 'additionalProperties' && typeof value !== 'boolean') throw new Error('tool declaration uses a map (additionalProperties schema)');
+      if (key === 'const') {
+        converted.enum = [value];
+        continue;
+      }
+    }
+    converted[key] = withoutKeywords(value, !keysAreNames && key === 'properties');
+  }
+  return converted;
 }

@@ -1,5 +1,5 @@
 import { AppError } from '../../shared/errors';
-import type { Clock } from './clock';
+import type { Clock } from '../core/clock';
 
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the circuit. */

@@ -1,5 +1,5 @@
 import { AppError } from '../../shared/errors';
-import { abortReason, type Clock } from './clock';
+import { abortReason, type Clock } from '../core/clock';
 
 export interface RateLimitOptions {
   /** Requests allowed in any window of `windowMs`. */

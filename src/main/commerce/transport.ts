@@ -2,7 +2,7 @@ import type { Agent, request as undiciRequest } from 'undici';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../shared/errors';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuitBreaker';
-import { abortReason, sleep, systemClock, type Clock } from './clock';
+import { abortReason, sleep, systemClock, type Clock } from '../core/clock';
 import { RateLimiter, type RateLimitOptions } from './rateLimiter';
 
 export interface RetryOptions {

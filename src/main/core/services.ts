@@ -5,6 +5,7 @@ import { createMemory, createMemoryHandlers, limitsFromQuotas, type MemoryModule
 import { ExtractiveSummarizer } from '../memory/summarizer';
 import { createMemoryTools } from '../memory/tools';
 import { createAgent, createChatHandlers, createModelResolver, ModelSummarizer, type AgentModule } from '../agent';
+import { createUsageHandlers } from '../agent/usageHandlers';
 import { createCommerceHandlers } from '../commerce/handlers';
 import { StoreConnection } from '../commerce/service';
 import { createAppHandlers } from '../settings/appHandlers';
@@ -69,6 +70,7 @@ export async function createServices(config: AppConfig): Promise<Services> {
     lifecycle.add('commerce', () => commerce.close());
 
     // Gemini when a key is set, else the offline planner; the nightly summaries use the same model.
+    // Model, endpoint and timeouts are read from the settings at every run.
     const models = createModelResolver(settings, config.env);
     const language = () => settings.get().language;
     const summarizer = new ModelSummarizer(models, new ExtractiveSummarizer(), language);
@@ -90,6 +92,8 @@ export async function createServices(config: AppConfig): Promise<Services> {
             memory: memory.memory,
             memoryTools: Object.values(createMemoryTools(memory.memory)),
             commerce,
+            // Read at every run, like the model settings, so a changed budget applies to the next message.
+            tokenBudget: () => settings.get().contextTokenBudget,
           })
         : null;
     // Added last, so closing cancels running answers before memory and the store client go.
@@ -100,6 +104,7 @@ export async function createServices(config: AppConfig): Promise<Services> {
       ...createCommerceHandlers(commerce),
       ...(memory ? memory.handlers : createMemoryHandlers(null)),
       ...(agent ? agent.handlers : createChatHandlers(null)),
+      ...createUsageHandlers(agent ? agent.usage : null),
     };
     const saveSettings = handlers['settings.set'];
     // A changed endpoint, store code or demo setting applies before the answer, so the next search uses it.

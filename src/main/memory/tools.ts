@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jsonValueSchema, memoryKeySchema, type JsonValue, type MemoryScope, type SearchHit } from '../../shared/contract/memory';
+import { memoryKeySchema, type JsonValue, type MemoryScope, type SearchHit } from '../../shared/contract/memory';
 import { AppError } from '../../shared/errors';
 import type { MemoryService } from './memoryService';
 
@@ -20,6 +20,12 @@ export interface MemoryTool<Params extends z.ZodType = z.ZodType> {
   parameters: Params;
   execute(args: z.output<Params>, context: ToolContext): unknown;
 }
+
+/**
+ * What the model may store: one flat value (text, number or yes/no). Gemini fills flat schemas
+ * reliably and rejects recursive ones; staff still store any JSON through the inspector.
+ */
+const memoryValueSchema = z.union([z.string().max(512 * 1024), z.number(), z.boolean()]);
 
 const scopeChoice = z
   .enum(['customer', 'session'])
@@ -50,7 +56,7 @@ export function createMemoryTools(memory: MemoryService) {
   const memorize = tool({
     name: 'memorize',
     description: 'Remember one fact about the current customer (a preference, a usual order, a decision) under a short key.',
-    parameters: z.object({ key: memoryKeySchema, value: jsonValueSchema, scope: scopeChoice }).strict(),
+    parameters: z.object({ key: memoryKeySchema, value: memoryValueSchema.describe('the fact in plain words (or a number, or true/false)'), scope: scopeChoice }).strict(),
     execute: ({ key, value, scope }, context) => {
       const entry = memory.memorize(scopeOf(context, scope), key, value, { provenance: provenance(context) });
       return { saved: true, key: entry.key, tier: entry.tier };
@@ -63,7 +69,7 @@ export function createMemoryTools(memory: MemoryService) {
     parameters: z
       .object({
         key: memoryKeySchema,
-        items: z.array(jsonValueSchema).min(1).max(200),
+        items: z.array(memoryValueSchema).min(1).max(200),
         mode: z.enum(['append', 'replace']).default('append'),
         scope: scopeChoice,
       })

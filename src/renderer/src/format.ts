@@ -24,6 +24,11 @@ function numberFormat(language: Language, digits: number): Intl.NumberFormat {
   return format;
 }
 
+/** A count such as a number of tokens: `12.345` (vi) or `12,345` (en). */
+export function formatCount(value: number, language: Language): string {
+  return numberFormat(language, 0).format(value);
+}
+
 export function formatBytes(bytes: number, language: Language): string {
   const units = ['B', 'KB', 'MB', 'GB'];
   let value = bytes;

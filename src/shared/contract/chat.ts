@@ -17,7 +17,17 @@ export type ChatEventBody =
   | { type: 'tool_call'; agent: string; callId: string; name: string; args: unknown }
   | { type: 'tool_result'; agent: string; callId: string; name: string; ok: boolean; result: Record<string, unknown> }
   | { type: 'transfer'; from: string; to: string }
-  | { type: 'usage'; promptTokens: number; outputTokens: number; totalTokens: number; estimated: boolean; modelCalls: number }
+  /** Gemini asked to wait (429 with Retry-After, or 503) and the run retries after `seconds`. */
+  | { type: 'retry_wait'; agent: string; seconds: number; reason: 'rate_limited' | 'unavailable' }
+  | {
+      type: 'usage';
+      promptTokens: number;
+      outputTokens: number;
+      cachedTokens: number;
+      totalTokens: number;
+      estimated: boolean;
+      modelCalls: number;
+    }
   | { type: 'error'; error: AppErrorShape }
   | { type: 'done'; status: RunStatus; text: string };
 

@@ -4,6 +4,7 @@ import { appChannels, appEvents } from './app';
 import { chatChannels, chatEvents } from './chat';
 import { commerceChannels, commerceEvents } from './commerce';
 import { memoryChannels, memoryEvents } from './memory';
+import { usageChannels } from './usage';
 
 /** Every request/response channel of the app, by name. Main, preload and the bridge derive from this. */
 export const contract = {
@@ -11,6 +12,7 @@ export const contract = {
   ...commerceChannels,
   ...memoryChannels,
   ...chatChannels,
+  ...usageChannels,
 };
 
 /** Every event main pushes to the renderer. */

@@ -1,6 +1,5 @@
 import { TRANSFER_TOOL_NAME } from '../agent';
 import { AGENT_NAMES } from '../agents';
-import { customerContextInInstruction } from '../context';
 import { foldAccents } from '../../../shared/text';
 import { estimateRequestTokens, estimateTokens, type ModelChunk, type ModelClient, type ModelContent, type ModelRequest } from '../model';
 import { answers, cartText, productLine, type CartFacts } from './answers';
@@ -60,7 +59,7 @@ export class OfflinePlanner implements ModelClient {
     }
     const promptTokens = estimateRequestTokens(request);
     const outputTokens = estimateTokens(output);
-    yield { type: 'usage', usage: { promptTokens, outputTokens, totalTokens: promptTokens + outputTokens, estimated: true } };
+    yield { type: 'usage', usage: { promptTokens, outputTokens, totalTokens: promptTokens + outputTokens, cachedTokens: 0, estimated: true } };
   }
 }
 
@@ -171,7 +170,8 @@ function plan(intent: Intent, steps: Step[], request: ModelRequest): Decision {
     case 'recall': {
       if (!intent.topic) {
         // "What do you know about the customer?": the context policy already put the memories and summary in.
-        const remembered = customerContextInInstruction(request.systemInstruction);
+        const context = request.customerContext ?? { memories: [], summary: null };
+        const remembered = context.summary ? [...context.memories, ...context.summary.split('\n')] : context.memories;
         return { text: remembered.length === 0 ? t.recallNone : [t.recall, ...remembered.map((line) => `- ${line}`)].join('\n') };
       }
       const [found] = done('search_memory');
@@ -203,7 +203,8 @@ function currentTurn(contents: readonly ModelContent[]): { message: string; step
     }
   }
   if (start < 0) return null;
-  const message = contents[start]!.parts.map((part) => ('text' in part ? part.text : '')).join(' ');
+  // A failed turn's message may share this content with the current one: the last text is the current message.
+  const message = contents[start]!.parts.flatMap((part) => ('text' in part && !part.thought ? [part.text] : [])).at(-1) ?? '';
   const steps: Step[] = [];
   const pending: { id?: string; name: string; args: Record<string, unknown> }[] = [];
   for (const content of contents.slice(start + 1)) {

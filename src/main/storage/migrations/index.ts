@@ -3,6 +3,13 @@ import { coreMigration } from './001_core';
 import { memoryMigration } from './002_memory';
 import { commerceMigration } from './003_commerce';
 import { agentMigration } from './004_agent';
+import { agentCachedTokensMigration } from './005_agent_cached_tokens';
 
 /** Every schema step of the app's one SQLite file, in version order. */
-export const migrations: readonly Migration[] = [coreMigration, memoryMigration, commerceMigration, agentMigration];
+export const migrations: readonly Migration[] = [
+  coreMigration,
+  memoryMigration,
+  commerceMigration,
+  agentMigration,
+  agentCachedTokensMigration,
+];

@@ -1,7 +1,11 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { TokenCounts } from '../../../shared/contract/usage';
+import type { Language } from '../../../shared/settings';
+import { formatCount } from '../format';
 import { useT, type Translate } from '../i18n';
 import type { StringKey } from '../i18n/strings';
+import { useAppStore } from '../store/appStore';
 import { useChatStore, type ChatItem, type RunState } from '../store/chatStore';
 import { useCustomerStore } from '../store/customerStore';
 import { CustomerBar } from './CustomerBar';
@@ -14,11 +18,28 @@ const productTools = new Set(['search_products', 'get_product_details', 'compare
 
 const agentNames = new Set(['mm_assistant', 'product_agent', 'cart_agent', 'summarizer_agent']);
 
+/** Estimated counts (offline planner) are marked as approximate. */
+function tokenCount(counts: TokenCounts, value: number, language: Language): string {
+  return `${counts.estimated ? '≈ ' : ''}${formatCount(value, language)}`;
+}
+
+/** The hover text of a turn's answers: its tokens as Gemini counted them. */
+function turnUsageText(t: Translate, usage: TokenCounts, language: Language): string {
+  return t('usage.turn', {
+    total: tokenCount(usage, usage.totalTokens, language),
+    prompt: formatCount(usage.promptTokens, language),
+    output: formatCount(usage.outputTokens, language),
+    cached: formatCount(usage.cachedTokens, language),
+    calls: usage.modelCalls,
+  });
+}
+
 function agentLabel(t: Translate, agent: string): string {
   return agentNames.has(agent) ? t(`agent.${agent}` as StringKey) : agent;
 }
 
 function activityText(t: Translate, run: RunState): string {
+  if (run.waiting) return t(`chat.retryWait.${run.waiting.reason}`, { seconds: run.waiting.seconds });
   const activity = run.activity;
   if (!activity) return t('activity.working');
   if ('transferTo' in activity) return t('activity.transfer', { agent: agentLabel(t, activity.transferTo) });
@@ -31,7 +52,8 @@ export function ChatPane() {
   const t = useT();
   const customerId = useCustomerStore((state) => state.customerId);
   const sessionId = useCustomerStore((state) => state.sessionId);
-  const { items, run, olderCursor, loadingOlder, loadError } = useChatStore();
+  const { items, run, olderCursor, loadingOlder, loadError, turnUsage, conversationUsage } = useChatStore();
+  const language = useAppStore((state) => state.language);
   const [draft, setDraft] = useState('');
 
   useEffect(() => {
@@ -86,7 +108,13 @@ export function ChatPane() {
           {loadError}
         </div>
       )}
-      <MessageList items={items} canLoadOlder={olderCursor !== null} loadingOlder={loadingOlder} onRetry={(text) => void send(text)} />
+      <MessageList
+        items={items}
+        turnUsage={turnUsage}
+        canLoadOlder={olderCursor !== null}
+        loadingOlder={loadingOlder}
+        onRetry={(text) => void send(text)}
+      />
       {run && (
         <div className="activity" role="status" aria-live="polite" data-testid="activity">
           <span className="spinner" aria-hidden="true" /> {activityText(t, run)}
@@ -121,13 +149,27 @@ export function ChatPane() {
           </button>
         )}
       </form>
+      {conversationUsage && conversationUsage.turns > 0 && (
+        <div className="usage-note muted" data-testid="conversation-usage">
+          {t('usage.conversation', {
+            total: tokenCount(conversationUsage, conversationUsage.totalTokens, language),
+            turns: conversationUsage.turns,
+          })}
+        </div>
+      )}
     </div>
   );
 }
 
 /** Only the rows in view (plus a few) are in the DOM; older pages load when scrolled to the top. */
-function MessageList(props: { items: ChatItem[]; canLoadOlder: boolean; loadingOlder: boolean; onRetry: (text: string) => void }) {
-  const { items, canLoadOlder, loadingOlder, onRetry } = props;
+function MessageList(props: {
+  items: ChatItem[];
+  turnUsage: Record<string, TokenCounts>;
+  canLoadOlder: boolean;
+  loadingOlder: boolean;
+  onRetry: (text: string) => void;
+}) {
+  const { items, turnUsage, canLoadOlder, loadingOlder, onRetry } = props;
   const t = useT();
   const scroller = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
@@ -179,7 +221,7 @@ function MessageList(props: { items: ChatItem[]; canLoadOlder: boolean; loadingO
             className="message-row"
             style={{ transform: `translateY(${row.start}px)` }}
           >
-            <ChatItemView item={items[row.index]!} onRetry={onRetry} />
+            <ChatItemView item={items[row.index]!} usage={usageOf(items[row.index]!, turnUsage)} onRetry={onRetry} />
           </div>
         ))}
       </div>
@@ -200,9 +242,15 @@ function stepLabel(t: Translate, step: string): string {
   return searchSteps.has(step) ? t(`step.${step}` as StringKey) : step;
 }
 
-/** Rows re-render only when their item changes, not on every scroll frame. */
-const ChatItemView = memo(function ChatItemView({ item, onRetry }: { item: ChatItem; onRetry: (text: string) => void }) {
+function usageOf(item: ChatItem, turnUsage: Record<string, TokenCounts>): TokenCounts | undefined {
+  return item.kind === 'assistant' && item.turnId ? turnUsage[item.turnId] : undefined;
+}
+
+/** Rows re-render only when their item (or its turn's usage) changes, not on every scroll frame. */
+const ChatItemView = memo(function ChatItemView(props: { item: ChatItem; usage: TokenCounts | undefined; onRetry: (text: string) => void }) {
+  const { item, usage, onRetry } = props;
   const t = useT();
+  const language = useAppStore((state) => state.language);
   switch (item.kind) {
     case 'user':
       return (
@@ -213,7 +261,12 @@ const ChatItemView = memo(function ChatItemView({ item, onRetry }: { item: ChatI
       );
     case 'assistant':
       return (
-        <div className="message message-assistant" data-testid="message-assistant" aria-busy={item.streaming}>
+        <div
+          className="message message-assistant"
+          data-testid="message-assistant"
+          aria-busy={item.streaming}
+          title={usage ? turnUsageText(t, usage, language) : undefined}
+        >
           <div className="message-author">{t('chat.assistant')}</div>
           <Markdown text={item.text} />
         </div>

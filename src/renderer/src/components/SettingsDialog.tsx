@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { languages, type QuotaSettings, type SettingsPatch } from '../../../shared/settings';
+import { geminiLimits, geminiModels, languages, type Language, type QuotaSettings, type SettingsPatch } from '../../../shared/settings';
 import { fieldErrors, type FieldIssue } from '../api/client';
+import { formatCount } from '../format';
 import { useT, type Translate } from '../i18n';
 import type { StringKey } from '../i18n/strings';
 import { useAppStore } from '../store/appStore';
@@ -16,12 +17,33 @@ const quotaFields: { key: keyof QuotaSettings; unit: number }[] = [
 
 const localizedIssues = new Set(['invalid_format', 'invalid_type', 'too_small', 'too_big', 'invalid_value']);
 
-/** zod's English message, replaced by the staff's language where the kind of problem is a common one. */
-function issueText(t: Translate, issue: FieldIssue): string {
+/** Fields whose every problem has one message of their own, in the staff's language. */
+const fieldMessages: Partial<Record<string, StringKey>> = {
+  model: 'validation.field.model',
+  modelEndpoint: 'validation.field.modelEndpoint',
+};
+
+type GeminiNumber = keyof typeof geminiLimits;
+const geminiNumbers = Object.keys(geminiLimits) as GeminiNumber[];
+
+/** zod's English message, replaced by the staff's language where the field or the kind of problem is known. */
+function issueText(t: Translate, path: string, issue: FieldIssue, language: Language): string {
+  const own = fieldMessages[path];
+  if (own) return t(own);
+  if (Object.hasOwn(geminiLimits, path)) {
+    const { min, max } = geminiLimits[path as GeminiNumber];
+    return t('validation.range', { min: formatCount(min, language), max: formatCount(max, language) });
+  }
   return localizedIssues.has(issue.code) ? t(`validation.${issue.code}` as StringKey) : issue.message;
 }
 
-type Draft = Record<'model' | 'storeEndpoint' | 'storeCode' | 'language' | keyof QuotaSettings, string> & { demoStore: boolean };
+/** The select's value for a model id that is not in the list. */
+const OTHER_MODEL = 'other';
+
+type Draft = Record<
+  'modelChoice' | 'modelOther' | 'modelEndpoint' | GeminiNumber | 'storeEndpoint' | 'storeCode' | 'language' | keyof QuotaSettings,
+  string
+> & { demoStore: boolean };
 
 /** Settings form; invalid values are refused by main and the message is shown next to the field. */
 export function SettingsDialog() {
@@ -31,6 +53,8 @@ export function SettingsDialog() {
   const setOpen = useAppStore((state) => state.setSettingsOpen);
   const saveSettings = useAppStore((state) => state.saveSettings);
   const setApiKey = useAppStore((state) => state.setApiKey);
+  const language = useAppStore((state) => state.language);
+  const todayUsage = useAppStore((state) => state.todayUsage);
   const dialog = useRef<HTMLDialogElement>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [errors, setErrors] = useState<Map<string, FieldIssue>>(new Map());
@@ -44,12 +68,17 @@ export function SettingsDialog() {
     if (!element) return;
     if (open && !element.open) element.showModal();
     if (!open && element.open) element.close();
+    if (open) void useAppStore.getState().loadTodayUsage();
   }, [open]);
 
   useEffect(() => {
     if (!open || !settings) return;
+    const listed = (geminiModels as readonly string[]).includes(settings.model);
     setDraft({
-      model: settings.model,
+      modelChoice: listed ? settings.model : OTHER_MODEL,
+      modelOther: listed ? '' : settings.model,
+      modelEndpoint: settings.modelEndpoint,
+      ...(Object.fromEntries(geminiNumbers.map((key) => [key, String(settings[key])])) as Record<GeminiNumber, string>),
       storeEndpoint: settings.storeEndpoint,
       storeCode: settings.storeCode,
       language: settings.language,
@@ -70,7 +99,9 @@ export function SettingsDialog() {
     event.preventDefault();
     if (!draft) return;
     const patch: SettingsPatch = {
-      model: draft.model,
+      model: draft.modelChoice === OTHER_MODEL ? draft.modelOther : draft.modelChoice,
+      modelEndpoint: draft.modelEndpoint,
+      ...Object.fromEntries(geminiNumbers.map((key) => [key, Number(draft[key])])),
       storeEndpoint: draft.storeEndpoint,
       storeCode: draft.storeCode,
       language: draft.language as SettingsPatch['language'],
@@ -105,18 +136,19 @@ export function SettingsDialog() {
       {input}
       {errors.has(path) && (
         <span className="field-error" id={`setting-${key}-error`} role="alert">
-          {issueText(t, errors.get(path)!)}
+          {issueText(t, path, errors.get(path)!, language)}
         </span>
       )}
     </div>
   );
-  const text = (key: Exclude<keyof Draft, 'demoStore'>, label: StringKey, path?: string) =>
+  const text = (key: Exclude<keyof Draft, 'demoStore'>, label: StringKey, path?: string, inputMode?: 'numeric' | 'url') =>
     field(
       key,
       label,
       <input
         id={`setting-${key}`}
         name={key}
+        inputMode={inputMode}
         value={draft?.[key] ?? ''}
         aria-invalid={errors.has(path ?? key)}
         aria-describedby={errors.has(path ?? key) ? `setting-${key}-error` : undefined}
@@ -125,11 +157,33 @@ export function SettingsDialog() {
       path,
     );
 
+  // A refused model id is shown under the field it was typed in: the list, or the "other" input.
+  const modelChoicePath = draft?.modelChoice === OTHER_MODEL ? 'modelChoice' : 'model';
+
   return (
     <dialog ref={dialog} className="settings-dialog" aria-labelledby="settings-title" onClose={() => setOpen(false)}>
       <form onSubmit={submit} noValidate>
         <h2 id="settings-title">{t('settings.title')}</h2>
-        {text('model', 'settings.model')}
+        {field(
+          'modelChoice',
+          'settings.model',
+          <select
+            id="setting-modelChoice"
+            value={draft?.modelChoice ?? ''}
+            aria-invalid={errors.has(modelChoicePath)}
+            aria-describedby={errors.has(modelChoicePath) ? 'setting-modelChoice-error' : undefined}
+            onChange={(event) => setDraft((current) => (current ? { ...current, modelChoice: event.target.value } : current))}
+          >
+            {geminiModels.map((model) => (
+              <option key={model} value={model}>
+                {model}
+              </option>
+            ))}
+            <option value={OTHER_MODEL}>{t('settings.model.other')}</option>
+          </select>,
+          modelChoicePath,
+        )}
+        {draft?.modelChoice === OTHER_MODEL && text('modelOther', 'settings.modelOther', 'model')}
         {text('storeEndpoint', 'settings.storeEndpoint')}
         {text('storeCode', 'settings.storeCode')}
         <div className="field field-inline">
@@ -161,6 +215,39 @@ export function SettingsDialog() {
           {quotaFields.map(({ key }) => (
             <div key={key}>{text(key, `settings.quota.${key}`, `quotas.${key}`)}</div>
           ))}
+        </fieldset>
+        <fieldset>
+          <legend>{t('settings.gemini')}</legend>
+          {text('modelEndpoint', 'settings.modelEndpoint', undefined, 'url')}
+          {geminiNumbers.map((key) => (
+            <div key={key}>{text(key, `settings.${key}`, undefined, 'numeric')}</div>
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>{t('settings.usage')}</legend>
+          <div data-testid="usage-today">
+            {todayUsage === 'unavailable' ? (
+              <p className="muted">{t('usage.unavailable')}</p>
+            ) : todayUsage ? (
+              <>
+                <p>
+                  {t('usage.today', {
+                    total: `${todayUsage.estimated ? '≈ ' : ''}${formatCount(todayUsage.totalTokens, language)}`,
+                    turns: formatCount(todayUsage.turns, language),
+                    calls: formatCount(todayUsage.modelCalls, language),
+                  })}
+                </p>
+                <p className="muted">
+                  {t('usage.detail', {
+                    prompt: formatCount(todayUsage.promptTokens, language),
+                    output: formatCount(todayUsage.outputTokens, language),
+                    cached: formatCount(todayUsage.cachedTokens, language),
+                  })}
+                </p>
+                {todayUsage.estimated && <p className="muted">{t('usage.estimated')}</p>}
+              </>
+            ) : null}
+          </div>
         </fieldset>
         <fieldset>
           <legend>{t('settings.apiKey')}</legend>

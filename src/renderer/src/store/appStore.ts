@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { AppInfo, AppNotice } from '../../../shared/contract/app';
+import type { UsageReport } from '../../../shared/contract/usage';
 import type { Language, SettingsPatch, SettingsView } from '../../../shared/settings';
 import { call } from '../api/client';
 
@@ -21,6 +22,9 @@ interface AppState {
   saveSettings(patch: SettingsPatch): Promise<SettingsView>;
   setApiKey(apiKey: string | null): Promise<SettingsView>;
   applySettings(settings: SettingsView): void;
+  /** Every customer's token use today, as Settings shows it; `unavailable` when it could not be read. */
+  todayUsage: UsageReport['today'] | 'unavailable' | null;
+  loadTodayUsage(): Promise<void>;
 }
 
 export const useAppStore = create<AppState>()((set, get) => ({
@@ -59,5 +63,14 @@ export const useAppStore = create<AppState>()((set, get) => ({
   applySettings(settings) {
     document.documentElement.lang = settings.language;
     set({ settings, language: settings.language });
+  },
+  todayUsage: null,
+  async loadTodayUsage() {
+    try {
+      const report = await call('usage.get', {});
+      set({ todayUsage: report.today });
+    } catch {
+      set({ todayUsage: 'unavailable' });
+    }
   },
 }));

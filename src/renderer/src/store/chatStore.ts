@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { ChatEvent } from '../../../shared/contract/chat';
 import type { SessionEvent } from '../../../shared/contract/memory';
+import type { TokenCounts, UsageTotals } from '../../../shared/contract/usage';
 import { ApiError, call } from '../api/client';
 
 /** A product as the agent's tools present it (already shaped in main). */
@@ -18,7 +19,8 @@ export interface ProductCardData {
 
 export type ChatItem =
   | { id: string; kind: 'user'; text: string; timestamp: number }
-  | { id: string; kind: 'assistant'; agent: string; text: string; timestamp: number; streaming: boolean }
+  /** `turnId` is the run that wrote it (the key of its token use); null for events stored without one. */
+  | { id: string; kind: 'assistant'; agent: string; text: string; timestamp: number; streaming: boolean; turnId: string | null }
   | { id: string; kind: 'products'; tool: string; products: ProductCardData[]; foundBy: string | null; tried: string[] }
   | { id: string; kind: 'transfer'; from: string; to: string }
   | { id: string; kind: 'notice'; text: 'cancelled' }
@@ -29,6 +31,8 @@ export interface RunState {
   sessionId: string;
   /** The tool being called right now, or a transfer target. */
   activity: { tool: string } | { transferTo: string } | null;
+  /** Gemini asked the run to wait before it retries; cleared by the next event of the run. */
+  waiting: { seconds: number; reason: 'rate_limited' | 'unavailable' } | null;
 }
 
 const PAGE_SIZE = 100;
@@ -50,6 +54,11 @@ interface ChatState {
   run: RunState | null;
   lastUserText: string | null;
   loadError: string | null;
+  /** Token use of the open conversation's turns, by run id (= the events' turnId). */
+  turnUsage: Record<string, TokenCounts>;
+  /** The open conversation's total; null until read (or when it cannot be). */
+  conversationUsage: UsageTotals | null;
+  refreshUsage(): Promise<void>;
   openSession(userId: string, sessionId: string | null): Promise<void>;
   loadOlder(): Promise<void>;
   send(text: string): Promise<string | null>;
@@ -119,7 +128,7 @@ export function itemsFromEvents(events: SessionEvent[]): ChatItem[] {
       items.push(
         event.author === 'user'
           ? { id: event.id, kind: 'user', text, timestamp: event.timestamp }
-          : { id: event.id, kind: 'assistant', agent: event.author, text, timestamp: event.timestamp, streaming: false },
+          : { id: event.id, kind: 'assistant', agent: event.author, text, timestamp: event.timestamp, streaming: false, turnId: event.turnId },
       );
     } else if (event.kind === 'tool_result' && isRecord(event.content)) {
       const item = productsItem(event.id, String(event.content.name ?? ''), event.content.response);
@@ -146,10 +155,27 @@ export const useChatStore = create<ChatState>()((set, get) => ({
   run: null,
   lastUserText: null,
   loadError: null,
+  turnUsage: {},
+  conversationUsage: null,
+
+  async refreshUsage() {
+    const { userId, sessionId } = get();
+    if (!userId || !sessionId) return;
+    try {
+      const report = await call('usage.get', { userId, sessionId });
+      if (get().userId !== userId || get().sessionId !== sessionId || !report.conversation) return;
+      const turnUsage = { ...get().turnUsage };
+      for (const turn of report.conversation.turns) turnUsage[turn.runId] = turn;
+      set({ turnUsage, conversationUsage: report.conversation.total });
+    } catch {
+      // Token use is a convenience: without it the chat works the same, just without the figures.
+    }
+  },
 
   async openSession(userId, sessionId) {
-    set({ userId, sessionId, items: [], olderCursor: null, loadError: null, loadingOlder: false });
+    set({ userId, sessionId, items: [], olderCursor: null, loadError: null, loadingOlder: false, turnUsage: {}, conversationUsage: null });
     if (!sessionId) return;
+    void get().refreshUsage();
     try {
       const page = await call('sessions.history', { userId, sessionId, limit: PAGE_SIZE });
       if (get().sessionId !== sessionId) return;
@@ -181,7 +207,7 @@ export const useChatStore = create<ChatState>()((set, get) => ({
     awaitingRunId = true;
     try {
       const started = await call('chat.send', sessionId ? { userId, sessionId, message: text } : { userId, message: text });
-      set({ sessionId: started.sessionId, run: { runId: started.runId, sessionId: started.sessionId, activity: null } });
+      set({ sessionId: started.sessionId, run: { runId: started.runId, sessionId: started.sessionId, activity: null, waiting: null } });
       awaitingRunId = false;
       for (const event of earlyEvents.splice(0)) if (event.runId === started.runId) get().receive(event);
       return started.sessionId;
@@ -206,31 +232,43 @@ export const useChatStore = create<ChatState>()((set, get) => ({
   },
 
   receive(event) {
-    const { run, sessionId } = get();
+    const { run: active, sessionId } = get();
     if (awaitingRunId) {
       if (earlyEvents.length < MAX_EARLY_EVENTS) earlyEvents.push(event);
       return;
     }
-    if (!run || event.sessionId !== sessionId || event.runId !== run.runId) return;
+    if (!active || event.sessionId !== sessionId || event.runId !== active.runId) return;
+    // A wait Gemini asked for lasts until the run's next event, whatever it is.
+    const run: RunState = active.waiting ? { ...active, waiting: null } : active;
     const items = [...get().items];
     const last = items[items.length - 1];
     const streamingId = `${event.runId}-text-${event.seq}`;
     switch (event.type) {
       case 'text':
         if (last?.kind === 'assistant' && last.streaming) items[items.length - 1] = { ...last, text: last.text + event.delta };
-        else items.push({ id: streamingId, kind: 'assistant', agent: event.agent, text: event.delta, timestamp: Date.now(), streaming: true });
+        else {
+          items.push({
+            id: streamingId,
+            kind: 'assistant',
+            agent: event.agent,
+            text: event.delta,
+            timestamp: Date.now(),
+            streaming: true,
+            turnId: event.runId,
+          });
+        }
         set({ items, run: { ...run, activity: null } });
         return;
       case 'text_replaced':
         if (last?.kind === 'assistant' && last.streaming) items[items.length - 1] = { ...last, text: event.text };
-        set({ items });
+        set({ items, run });
         return;
       case 'tool_call':
         set({ items: closeStreaming(items), run: { ...run, activity: { tool: event.name } } });
         return;
       case 'tool_result': {
         const item = event.ok ? productsItem(`${event.runId}-${event.callId}`, event.name, event.result) : null;
-        set({ items: item ? [...items, item] : items });
+        set({ items: item ? [...items, item] : items, run });
         return;
       }
       case 'transfer':
@@ -239,23 +277,38 @@ export const useChatStore = create<ChatState>()((set, get) => ({
           run: { ...run, activity: { transferTo: event.to } },
         });
         return;
+      case 'retry_wait':
+        set({ run: { ...run, waiting: { seconds: event.seconds, reason: event.reason } } });
+        return;
+      case 'usage': {
+        const { promptTokens, outputTokens, cachedTokens, totalTokens, modelCalls, estimated } = event;
+        set({ run, turnUsage: { ...get().turnUsage, [event.runId]: { promptTokens, outputTokens, cachedTokens, totalTokens, modelCalls, estimated } } });
+        return;
+      }
       case 'error':
         // A stop the staff asked for is not an error; `done` adds the "stopped" note.
-        if (event.error.code === 'cancelled') return;
+        if (event.error.code === 'cancelled') {
+          if (run !== active) set({ run });
+          return;
+        }
         set({
           items: [
             ...closeStreaming(items),
             { id: `${event.runId}-error`, kind: 'error', code: event.error.code, message: event.error.message, retryText: get().lastUserText },
           ],
+          run,
         });
         return;
       case 'done': {
         const closed = closeStreaming(items);
         if (event.status === 'cancelled') closed.push({ id: `${event.runId}-cancelled`, kind: 'notice', text: 'cancelled' });
         set({ items: closed, run: null });
+        // The conversation's total now includes this turn (recorded before `done`).
+        void get().refreshUsage();
         return;
       }
       default:
+        if (run !== active) set({ run });
         return;
     }
   },

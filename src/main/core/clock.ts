@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors';
 
-/** Time as the client sees it; tests inject a manual clock instead of sleeping. */
+/** Time as the store client and the model client see it; tests inject a manual clock instead of sleeping. */
 export interface Clock {
   now(): number;
   /** Runs `callback` after `ms`; returns a function that cancels it. */
@@ -38,5 +38,5 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
 export function abortReason(signal: AbortSignal): AppError {
   const reason: unknown = signal.reason;
   if (reason instanceof AppError) return reason;
-  return new AppError('cancelled', 'The store request was cancelled');
+  return new AppError('cancelled', 'The request was cancelled.');
 }
