@@ -158,6 +158,15 @@ describe('usage.get', () => {
   it('keeps turns recorded before cached tokens were counted (migration 5)', async () => {
     const file = path.join(tempDir(), 'usage.sqlite');
     const old = openDb(file, 4);
+    old.prepare(`INSERT INTO memory_sessions (user_id, session_id, created_at) VALUES ('kh-001', 's1', ?)`).run(Date.now());
+    // A usage row whose conversation was deleted before migration 5 (it holds a customer id) goes.
+    old
+      .prepare(
+        `INSERT INTO agent_turn_usage (run_id, user_id, session_id, provider, model, status, model_calls, prompt_tokens,
+           output_tokens, total_tokens, estimated, started_at, finished_at)
+         VALUES ('orphan', 'kh-erased', 'gone', 'gemini', 'gemini-2.5-flash', 'completed', 1, 1, 1, 2, 0, ?, ?)`,
+      )
+      .run(Date.now(), Date.now());
     old
       .prepare(
         `INSERT INTO agent_turn_usage (run_id, user_id, session_id, provider, model, status, model_calls, prompt_tokens,
@@ -175,6 +184,7 @@ describe('usage.get', () => {
       [false, 64],
     ]);
     expect(recorder.totalForSession('kh-001', 's1')).toMatchObject({ turns: 2, promptTokens: 1000, cachedTokens: 64, totalTokens: 1110 });
+    expect(db.prepare(`SELECT count(*) AS n FROM agent_turn_usage WHERE user_id = 'kh-erased'`).get()).toEqual({ n: 0 });
   });
 
   it('is wired in the services: a run’s usage is listed under the turn id of its session events', async () => {
@@ -206,5 +216,11 @@ describe('usage.get', () => {
     for (const request of [{ userId: 'kh-001' }, { userId: 'kh-001', sessionId, extra: true }]) {
       expect(await services.dispatch('usage.get', request, test)).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     }
+
+    // Erasing the customer erases their usage rows too (they carry the customer's id).
+    expect(await services.dispatch('memory.deleteCustomer', { userId: 'kh-001' }, test)).toMatchObject({ ok: true });
+    const after = (await services.dispatch('usage.get', { userId: 'kh-001', sessionId }, test)) as { value: UsageReport };
+    expect(after.value.conversation!.turns).toEqual([]);
+    expect(services.db!.prepare(`SELECT count(*) AS n FROM agent_turn_usage WHERE user_id = 'kh-001'`).get()).toEqual({ n: 0 });
   });
 });

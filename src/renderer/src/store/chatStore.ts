@@ -124,7 +124,8 @@ export function itemsFromEvents(events: SessionEvent[]): ChatItem[] {
   for (const event of events) {
     if (event.kind === 'message') {
       const text = textOf(event.content);
-      if (!text) continue;
+      // The model's thought parts are kept for Gemini, not shown to staff.
+      if (!text || (isRecord(event.content) && event.content.thought === true)) continue;
       items.push(
         event.author === 'user'
           ? { id: event.id, kind: 'user', text, timestamp: event.timestamp }
