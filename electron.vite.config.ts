@@ -12,6 +12,15 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/** The renderer's build, shared with `vite.renderer.config.ts` (the bridge's dev loop). */
+export const rendererConfig = {
+  root: resolve('src/renderer'),
+  build: {
+    rolldownOptions: { input: { index: resolve('src/renderer/index.html') } },
+  },
+  plugins: [react(), contentSecurityPolicy()],
+};
+
 export default defineConfig({
   main: {
     build: {
@@ -34,11 +43,5 @@ export default defineConfig({
       },
     },
   },
-  renderer: {
-    root: resolve('src/renderer'),
-    build: {
-      rolldownOptions: { input: { index: resolve('src/renderer/index.html') } },
-    },
-    plugins: [react(), contentSecurityPolicy()],
-  },
+  renderer: rendererConfig,
 });

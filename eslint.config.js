@@ -1,6 +1,94 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// ---------------------------------------------------------------------------------------------
+// Layers (see ARCHITECTURE.md). Each restriction is a `no-restricted-imports` pattern matched
+// against the import specifier as written, with a message saying why. A relative specifier is
+// matched by the folder it climbs into (`../agent`, `../../main/agent`, `../../../src/main/agent`),
+// which is how TypeScript and editors spell imports here; the folder names are distinct enough
+// for that. The rule sees static `import`/`export … from` (type-only ones included), not dynamic
+// `import()`: keep dynamic imports inside their own folder or to npm packages.
+// ---------------------------------------------------------------------------------------------
+
+/** Relative specifiers (any number of `../`, optionally through src/ and main/) landing in src/main/<folder>. */
+const intoMain = (folder) => `^(\\./)?(\\.\\./)+((src/)?main/)?${folder}(/|$)`;
+/** Relative specifiers landing in src/<folder>. */
+const intoSrc = (folder) => `^(\\./)?(\\.\\./)+(src/)?${folder}(/|$)`;
+
+const noElectron = {
+  regex: '^electron(/|$)',
+  message: 'Core services run without Electron too (web bridge, tests, benchmarks): only src/main/shell/** and src/main/index.ts import electron.',
+};
+const mainNoRenderer = {
+  regex: intoSrc('(renderer|preload)'),
+  message: 'src/main never imports the renderer or the preload: they are separate bundles and talk to main only through the IPC contract in src/shared.',
+};
+const memoryNoAgent = {
+  regex: intoMain('agent'),
+  message: 'Memory sits below the agent: the agent reaches memory through its ports (src/main/agent/ports.ts), never the other way round. Wire them in src/main/core/services.ts.',
+};
+const commerceNoMemoryOrAgent = {
+  regex: intoMain('(memory|agent)'),
+  message: 'Commerce (store client, demo store) is a leaf service: it knows nothing of memory or the agent. Wire them in src/main/core/services.ts.',
+};
+const kernelOnlyShared = [
+  {
+    regex: '^(\\./)?\\.\\./(?!\\.\\./)',
+    message: 'The kernel (core/clock, core/eventBus, core/dispatch) imports nothing from other src/main folders: every service imports it, so it must not import them.',
+  },
+  {
+    regex: '^(\\./)?(\\.\\./){2}(?!shared(/|$))',
+    message: 'The kernel (core/clock, core/eventBus, core/dispatch) may import only src/shared and npm packages.',
+  },
+  {
+    regex: '^(\\./)?(\\.\\./){3,}',
+    message: 'The kernel (core/clock, core/eventBus, core/dispatch) may import only src/shared and npm packages.',
+  },
+  {
+    // Other files of core/ are fine (logger, lifecycle, …) except the two that import the other folders.
+    regex: '^\\./(config|services)(\\.ts)?$',
+    message: 'The kernel does not import core/config or core/services: they import the other src/main folders (the composition root).',
+  },
+];
+const sharedImportsNothingOfTheApp = [
+  {
+    regex: intoSrc('(main|renderer|preload)'),
+    message: 'src/shared is the contract both sides compile against: it imports nothing from src/main, src/renderer or src/preload.',
+  },
+  { regex: '^electron(/|$)', message: 'src/shared is also bundled into the renderer and the web bridge page, where there is no Electron.' },
+  { regex: '^node:', message: 'src/shared is also bundled into the renderer, which has no Node.' },
+];
+const rendererOnlyShared = [
+  {
+    // Two `../` at least: a renderer file sits two or more folders below src/, and a single `../main`
+    // from a subfolder of src/renderer/src is the entry main.tsx, not src/main.
+    regex: '^(\\./)?(\\.\\./){2,}(src/)?(main|preload)(/|$)',
+    message: 'The renderer calls main only through window.api (the preload\'s or the web bridge\'s) and imports only src/shared, its own files and npm packages.',
+  },
+  { regex: '^electron(/|$)', message: 'The renderer is sandboxed (and also runs in a plain browser through the web bridge): it calls only window.api.' },
+  { regex: '^node:', message: 'The renderer has no Node: it calls only window.api.' },
+];
+const preloadOnlyElectronAndShared = [
+  {
+    regex: '^(?!electron(/|$))[^.]',
+    message: 'The sandboxed preload is one CommonJS file that requires nothing but electron: it imports only electron and src/shared.',
+  },
+  {
+    // Climbing out of src/preload anywhere but into src/shared (written for files directly in src/preload).
+    regex: '^(\\./)?(\\.\\./)+(?!\\.\\./)(?!shared(/|$))',
+    message: 'The preload imports only electron and src/shared (it exposes exactly the contract as window.api).',
+  },
+];
+
+/**
+ * One block per layer. Flat config gives a file the options of the LAST block that matches it, so
+ * the blocks go from general to specific and each lists every restriction of its layer.
+ */
+const layer = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
+
+const shell = ['src/main/shell/**/*.ts', 'src/main/index.ts'];
+const kernel = ['src/main/core/clock.ts', 'src/main/core/eventBus.ts', 'src/main/core/dispatch.ts'];
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**'] },
   js.configs.recommended,
@@ -20,25 +108,14 @@ export default tseslint.config(
       'no-restricted-imports': 'off',
     },
   },
-  {
-    // Core services never import electron; only the shell (src/main/shell, src/main/index.ts) and the preload do.
-    files: ['src/main/**/*.ts', 'src/shared/**/*.ts', 'src/renderer/**/*.{ts,tsx}'],
-    ignores: ['src/main/shell/**', 'src/main/index.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only the Electron shell may import electron.', allowTypeImports: true }] }],
-    },
-  },
-  {
-    // The renderer reaches main only through window.api.
-    files: ['src/renderer/**/*.{ts,tsx}'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', message: 'The renderer calls only window.api.' }],
-          patterns: [{ group: ['**/main/**', '**/preload/**', 'node:*'], message: 'The renderer calls only window.api.' }],
-        },
-      ],
-    },
-  },
+  // Core services: everything in src/main but the Electron shell (next block).
+  layer(['src/main/**/*.ts'], [noElectron, mainNoRenderer]),
+  // The Electron shell may import electron, still not the renderer or the preload.
+  layer(shell, [mainNoRenderer]),
+  layer(['src/main/memory/**/*.ts'], [noElectron, mainNoRenderer, memoryNoAgent]),
+  layer(['src/main/commerce/**/*.ts'], [noElectron, mainNoRenderer, commerceNoMemoryOrAgent]),
+  layer(kernel, [noElectron, ...kernelOnlyShared]),
+  layer(['src/shared/**/*.ts'], sharedImportsNothingOfTheApp),
+  layer(['src/renderer/**/*.{ts,tsx}'], rendererOnlyShared),
+  layer(['src/preload/**/*.ts'], preloadOnlyElectronAndShared),
 );

@@ -6,13 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StandinServer } from '../src/main/commerce/standin/server';
+import { standinSchema, StoreStandin } from '../test/helpers/storeStandin';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const schemaSdl = fs.readFileSync(path.resolve(here, '../src/main/commerce/standin/schema.graphql'), 'utf8');
+const schemaSdl = fs.readFileSync(path.resolve(here, '../src/main/commerce/demo/schema.graphql'), 'utf8');
 const { BENCH_TLS_KEY: keyFile, BENCH_TLS_CERT: certFile } = process.env;
 const tls = keyFile && certFile ? { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8') } : undefined;
-const server = await StandinServer.start({ schemaSdl, ...(tls ? { tls } : {}) });
+const server = await StoreStandin.start({ schema: standinSchema(schemaSdl), ...(tls ? { tls } : {}) });
 
 process.on('message', (message: { type: 'stats' | 'reset' | 'close' }) => {
   if (message.type === 'reset') server.resetStats();
@@ -22,4 +22,4 @@ process.on('message', (message: { type: 'stats' | 'reset' | 'close' }) => {
   }
   process.send?.({ type: message.type, stats: server.stats });
 });
-process.send?.({ type: 'ready', endpoint: server.endpoint, skus: server.store.catalog.products.map((product) => product.sku) });
+process.send?.({ type: 'ready', endpoint: server.endpoint, skus: server.catalog.products.map((product) => product.sku) });

@@ -2,7 +2,7 @@
  * `npm run bench -- agent`
  * (a) Orchestration overhead per turn: the real runner (session appends on SQLite, memory context,
  *     validation, callbacks, events) with a zero-latency in-process model (the offline planner) and
- *     the stand-in store; the model's and the tools' own time is measured and subtracted. Baseline:
+ *     the demo store; the model's and the tools' own time is measured and subtracted. Baseline:
  *     the same model and tool calls made directly, with no orchestration, in the same run.
  * (b) Prompt tokens per turn over a 200-turn scripted conversation with this context policy
  *     (last 20 events + memories + summary, fitted to the token budget) vs sending the full
@@ -22,7 +22,8 @@ import type { CommercePort, MemoryToolSpec } from '../src/main/agent/ports';
 import { createAgentTree } from '../src/main/agent/agents';
 import { MemoryCartIdStore } from '../src/main/commerce/cartIds';
 import { CommerceClient } from '../src/main/commerce/client';
-import { StandinServer } from '../src/main/commerce/standin/server';
+import { DemoStore } from '../src/main/commerce/demo/server';
+import { buildDemoSchema } from '../src/main/commerce/demo/schema';
 import { EventBus } from '../src/main/core/eventBus';
 import { createMemory, limitsFromQuotas, type MemoryModule } from '../src/main/memory';
 import { createMemoryTools } from '../src/main/memory/tools';
@@ -118,7 +119,7 @@ function timedMemoryTools(memory: MemoryModule, watch: Stopwatch): MemoryToolSpe
 interface Setup {
   db: Db;
   memory: MemoryModule;
-  store: StandinServer;
+  store: DemoStore;
   commerce: CommerceClient;
   close(): Promise<void>;
 }
@@ -126,9 +127,9 @@ interface Setup {
 async function setup(): Promise<Setup> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-agent-'));
   const { db } = openDatabase(path.join(dir, 'bench.sqlite'), migrations);
-  const memory = createMemory({ db, limits: limitsFromQuotas(defaultSettings.quotas), events: new EventBus() });
-  const schemaSdl = fs.readFileSync(path.resolve(here, '../src/main/commerce/standin/schema.graphql'), 'utf8');
-  const store = await StandinServer.start({ schemaSdl });
+  const memory = createMemory({ db, limits: limitsFromQuotas(defaultSettings.quotas) });
+  const schemaSdl = fs.readFileSync(path.resolve(here, '../src/main/commerce/demo/schema.graphql'), 'utf8');
+  const store = await DemoStore.start({ schema: buildDemoSchema(schemaSdl, { mmExtensions: false }) });
   const commerce = new CommerceClient({
     endpoint: store.endpoint,
     cartIds: new MemoryCartIdStore(),

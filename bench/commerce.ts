@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Agent, Client, request } from 'undici';
-import type { StandinStats } from '../src/main/commerce/standin/server';
 import { GraphQLTransport } from '../src/main/commerce/transport';
+import type { StoreStandinStats } from '../test/helpers/storeStandin';
 import { round, median } from './_stats';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -64,9 +64,9 @@ class StoreProcess {
     return new StoreProcess(child, ready.endpoint, ready.skus);
   }
 
-  ask(type: 'stats' | 'reset'): Promise<StandinStats> {
+  ask(type: 'stats' | 'reset'): Promise<StoreStandinStats> {
     return new Promise((resolve) => {
-      this.child.once('message', (message) => resolve((message as { stats: StandinStats }).stats));
+      this.child.once('message', (message) => resolve((message as { stats: StoreStandinStats }).stats));
       this.child.send({ type });
     });
   }

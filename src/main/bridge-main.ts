@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { version } from '../../package.json';
 import { runBridge } from './bridge/runBridge';
 
-const rendererDir = fileURLToPath(new URL('../renderer/', import.meta.url));
+// Built beside this file; `npm run dev` runs this file from source and points at the build instead.
+const rendererDir = process.env.MM_RENDERER_DIR ?? fileURLToPath(new URL('../renderer/', import.meta.url));
 
 try {
   const running = await runBridge({ argv: process.argv.slice(2), env: process.env, version, rendererDir });

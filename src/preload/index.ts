@@ -1,9 +1,11 @@
 /**
  * Exposes exactly the contract as `window.api`: invoke a contract channel, subscribe to a contract
- * event. Nothing else of Electron or Node reaches the page.
+ * event. Nothing else of Electron or Node reaches the page. It checks names only (main validates
+ * every request), so it imports the zod-free names list and bundles no schema library.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { EVENT_IPC_CHANNEL, isChannelName, isEventName, type WindowApi } from '../shared/contract';
+import type { WindowApi } from '../shared/contract';
+import { EVENT_IPC_CHANNEL, isChannelName, isEventName } from '../shared/contract/names';
 
 const api: WindowApi = {
   invoke(channel, request) {

@@ -9,7 +9,6 @@ import { createModelResolver } from '../../src/main/agent/modelResolver';
 import type { RunnerOptions } from '../../src/main/agent/runner';
 import { startGeminiStandin, type GeminiStandin } from '../helpers/geminiStandin';
 import type { CommerceClient } from '../../src/main/commerce/client';
-import type { StandinServer } from '../../src/main/commerce/standin/server';
 import { createMemoryTools } from '../../src/main/memory/tools';
 import type { ChatEventBody, RunStatus } from '../../src/shared/contract/chat';
 import type { AppErrorShape } from '../../src/shared/errors';
@@ -17,6 +16,7 @@ import type { Language } from '../../src/shared/settings';
 import { clientFor, startStandin } from '../commerce/helpers';
 import { ManualClock, openMemory, type OpenedMemory } from '../memory/helpers';
 import { tempDir } from '../helpers/tempDir';
+import type { StoreStandin } from '../helpers/storeStandin';
 
 export const GEMINI_KEY = 'standin-key-0123456789abcdef';
 export type Mode = 'offline' | 'gemini';
@@ -36,7 +36,7 @@ export interface AgentHarness {
   readonly dir: string;
   readonly memory: OpenedMemory;
   readonly clock: ManualClock;
-  readonly store: StandinServer;
+  readonly store: StoreStandin;
   readonly commerce: CommerceClient;
   readonly gemini: GeminiStandin;
   readonly agent: AgentModule;

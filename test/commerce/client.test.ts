@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { CartChanged } from '../../src/shared/commerce';
-import { EventBus } from '../../src/main/core/eventBus';
 import { SqliteCartIdStore } from '../../src/main/commerce/cartIds';
 import { openDatabase } from '../../src/main/storage/database';
 import { migrations } from '../../src/main/storage/migrations';
@@ -110,20 +109,17 @@ describe('catalog search', () => {
     const server = await startStandin({ mmExtensions: true });
     const client = clientFor(server, { mmExtensions: true });
     const product = await client.getProduct({ sku: '100007' });
-    expect(product.unit).toBe(server.store.catalog.bySku.get('100007')!.unit);
+    expect(product.unit).toBe(server.catalog.bySku.get('100007')!.unit);
   });
 });
 
 describe('carts', () => {
-  it('adds, updates and removes lines with VND totals and tells the event bus', async () => {
-    const events = new EventBus();
-    const changes: CartChanged[] = [];
-    events.subscribe((name, payload) => {
-      if (name === 'cart.changed') changes.push(payload as CartChanged);
-    });
+  it('adds, updates and removes lines with VND totals and announces each change', async () => {
     const server = await startStandin();
-    const client = clientFor(server, { events });
-    const sku = server.store.catalog.products.find((product) => product.salableQty > 10)!.sku;
+    const client = clientFor(server);
+    const changes: CartChanged[] = [];
+    client.events.on('cartChanged', (change) => changes.push(change));
+    const sku = server.catalog.products.find((product) => product.salableQty > 10)!.sku;
 
     const added = await client.addToCart({ customerId: 'khach-01', sku, quantity: 2 });
     expect(added.recreated).toBe(false);
@@ -143,7 +139,7 @@ describe('carts', () => {
   it('maps cart user_errors to typed errors and adds nothing', async () => {
     const server = await startStandin();
     const client = clientFor(server);
-    const soldOut = server.store.catalog.products.find((product) => product.salableQty === 0)!.sku;
+    const soldOut = server.catalog.products.find((product) => product.salableQty === 0)!.sku;
     await expect(client.addToCart({ customerId: 'c1', sku: soldOut, quantity: 1 })).rejects.toMatchObject({
       code: 'cart_error',
       details: { code: 'NOT_SALABLE' },
@@ -151,7 +147,7 @@ describe('carts', () => {
     await expect(client.addToCart({ customerId: 'c1', sku: '123', quantity: 1 })).rejects.toMatchObject({
       details: { code: 'PRODUCT_NOT_FOUND' },
     });
-    const few = server.store.catalog.products.find((product) => product.salableQty > 0 && product.salableQty < 900)!;
+    const few = server.catalog.products.find((product) => product.salableQty > 0 && product.salableQty < 900)!;
     await expect(client.addToCart({ customerId: 'c1', sku: few.sku, quantity: few.salableQty + 1 })).rejects.toMatchObject({
       details: { code: 'INSUFFICIENT_STOCK' },
     });
@@ -176,18 +172,18 @@ describe('carts', () => {
   it('recreates a cart the store lost and says so, never silently', async () => {
     const server = await startStandin();
     const client = clientFor(server);
-    const [first, second] = server.store.catalog.products.filter((product) => product.salableQty > 5);
+    const [first, second] = server.catalog.products.filter((product) => product.salableQty > 5);
     const before = await client.addToCart({ customerId: 'c2', sku: first!.sku, quantity: 1 });
-    server.store.dropCarts();
+    server.dropCarts();
     const after = await client.addToCart({ customerId: 'c2', sku: second!.sku, quantity: 1 });
     expect(after.recreated).toBe(true);
     expect(after.cart.id).not.toBe(before.cart.id);
     expect(after.cart.lines.map((line) => line.sku)).toEqual([second!.sku]);
-    server.store.dropCarts();
+    server.dropCarts();
     const viewed = await client.getCart({ customerId: 'c2' });
     expect(viewed).toMatchObject({ recreated: true, cart: { lines: [] } });
     const line = (await client.addToCart({ customerId: 'c2', sku: first!.sku, quantity: 1 })).cart.lines[0]!;
-    server.store.dropCarts();
+    server.dropCarts();
     const changed = await client.updateCartItem({ customerId: 'c2', uid: line.uid, quantity: 3 });
     expect(changed).toMatchObject({ recreated: true, cart: { lines: [] } });
   });
@@ -195,7 +191,7 @@ describe('carts', () => {
   it('falls back to createEmptyCart on a store without createGuestCart', async () => {
     const server = await startStandin({ withoutCreateGuestCart: true });
     const client = clientFor(server);
-    const sku = server.store.catalog.products.find((product) => product.salableQty > 0)!.sku;
+    const sku = server.catalog.products.find((product) => product.salableQty > 0)!.sku;
     const result = await client.addToCart({ customerId: 'c3', sku, quantity: 1 });
     expect(result.cart.lines).toHaveLength(1);
     await client.addToCart({ customerId: 'c4', sku, quantity: 1 });
@@ -207,7 +203,7 @@ describe('carts', () => {
     const dir = tempDir();
     const { db } = openDatabase(`${dir}/data.sqlite`, migrations);
     const server = await startStandin();
-    const skus = server.store.catalog.products.filter((product) => product.salableQty > 5).slice(0, 3).map((product) => product.sku);
+    const skus = server.catalog.products.filter((product) => product.salableQty > 5).slice(0, 3).map((product) => product.sku);
     const first = clientFor(server, { cartIds: new SqliteCartIdStore(db, 'test') });
     const results = await Promise.all(skus.map((sku) => first.addToCart({ customerId: 'anh Minh', sku, quantity: 1 })));
     expect(new Set(results.map((result) => result.cart.id)).size).toBe(1);

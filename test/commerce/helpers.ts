@@ -2,23 +2,26 @@ import { afterEach } from 'vitest';
 import { CommerceClient, type CommerceClientOptions } from '../../src/main/commerce/client';
 import { MemoryCartIdStore } from '../../src/main/commerce/cartIds';
 import type { Clock } from '../../src/main/core/clock';
-import { generateCatalog, type StandinCatalog } from '../../src/main/commerce/standin/catalog';
-import { standinSchemaSdl } from '../../src/main/commerce/standin/schemaSource';
-import { StandinServer, type StandinOptions } from '../../src/main/commerce/standin/server';
+import { generateCatalog, type DemoCatalog } from '../../src/main/commerce/demo/catalog';
+import { demoSchemaSdl } from '../../src/main/commerce/demo/schemaSource';
+import { standinSchema, StoreStandin, type StoreStandinOptions } from '../helpers/storeStandin';
 
-let catalog: StandinCatalog | null = null;
+let catalog: DemoCatalog | null = null;
 const opened: { close(): Promise<void> }[] = [];
 
-/** A stand-in store on 127.0.0.1 port 0, closed after the test. The catalog is generated once per file. */
-export async function startStandin(options: Partial<StandinOptions> = {}): Promise<StandinServer> {
+/** The stand-in store (the demo store with faults and counters) on 127.0.0.1 port 0, closed after the test. The catalog is generated once per file. */
+export async function startStandin(
+  options: Omit<StoreStandinOptions, 'schema'> & { mmExtensions?: boolean; withoutCreateGuestCart?: boolean } = {},
+): Promise<StoreStandin> {
   catalog ??= generateCatalog();
-  const server = await StandinServer.start({ schemaSdl: standinSchemaSdl, catalog, ...options });
+  const { mmExtensions, withoutCreateGuestCart, ...rest } = options;
+  const server = await StoreStandin.start({ schema: standinSchema(demoSchemaSdl, { mmExtensions, withoutCreateGuestCart }), catalog, ...rest });
   opened.push(server);
   return server;
 }
 
 /** A client on the stand-in, closed after the test; limits generous unless the test sets them. */
-export function clientFor(server: StandinServer, options: Partial<CommerceClientOptions> = {}): CommerceClient {
+export function clientFor(server: { endpoint: string }, options: Partial<CommerceClientOptions> = {}): CommerceClient {
   const client = new CommerceClient({
     endpoint: server.endpoint,
     cartIds: new MemoryCartIdStore(),

@@ -5,7 +5,7 @@ describe('connection pool and shutdown', () => {
   it('never opens more than the per-origin limit under 500 concurrent calls', async () => {
     const server = await startStandin({ faults: { latencyMs: 5 } });
     const client = clientFor(server);
-    const skus = server.store.catalog.products.slice(0, 500).map((product) => product.sku);
+    const skus = server.catalog.products.slice(0, 500).map((product) => product.sku);
     const results = await Promise.all(skus.map((sku) => client.getProduct({ sku })));
     expect(results).toHaveLength(500);
     expect(server.stats.peakOpenConnections).toBeLessThanOrEqual(30);
@@ -16,7 +16,7 @@ describe('connection pool and shutdown', () => {
   it('honours a smaller configured limit', async () => {
     const server = await startStandin({ faults: { latencyMs: 2 } });
     const client = clientFor(server, { connectionsPerOrigin: 4 });
-    const skus = server.store.catalog.products.slice(0, 200).map((product) => product.sku);
+    const skus = server.catalog.products.slice(0, 200).map((product) => product.sku);
     await Promise.all(skus.map((sku) => client.getProduct({ sku })));
     expect(server.stats.peakOpenConnections).toBeLessThanOrEqual(4);
   });
@@ -24,7 +24,7 @@ describe('connection pool and shutdown', () => {
   it('leaves zero open sockets after close, and a second close is harmless', async () => {
     const server = await startStandin();
     const client = clientFor(server);
-    await Promise.all(server.store.catalog.products.slice(0, 50).map((product) => client.getProduct({ sku: product.sku })));
+    await Promise.all(server.catalog.products.slice(0, 50).map((product) => client.getProduct({ sku: product.sku })));
     expect(server.stats.openConnections).toBeGreaterThan(0);
     await client.close();
     await client.close();
@@ -36,7 +36,7 @@ describe('connection pool and shutdown', () => {
   it('rejects in-flight calls with `closed` and closes their sockets', async () => {
     const server = await startStandin({ faults: { hang: true } });
     const client = clientFor(server);
-    const calls = server.store.catalog.products.slice(0, 10).map((product) => client.getProduct({ sku: product.sku }));
+    const calls = server.catalog.products.slice(0, 10).map((product) => client.getProduct({ sku: product.sku }));
     const mutation = client.transport.execute({ query: 'mutation { createEmptyCart }', kind: 'mutation' });
     const outcomes = Promise.allSettled([...calls, mutation]);
     await vi.waitFor(() => expect(server.stats.requests).toBe(11), { timeout: 5000, interval: 10 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { CartChanged } from '../../src/shared/commerce';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';
 import { startStandin } from './helpers';
@@ -10,6 +11,10 @@ describe('store settings changed while the app runs', () => {
     const first = await startStandin();
     const second = await startStandin();
     const services = await startServices(tempDir(), { settingsOverrides: { storeEndpoint: first.endpoint } });
+    const changes: CartChanged[] = [];
+    services.events.subscribe((name, payload) => {
+      if (name === 'cart.changed') changes.push(payload as CartChanged);
+    });
     try {
       expect(await services.dispatch('catalog.search', { query: 'sữa tươi' }, call)).toMatchObject({ ok: true });
       expect(first.stats.requests).toBeGreaterThan(0);
@@ -28,6 +33,12 @@ describe('store settings changed while the app runs', () => {
       const demoSearch = await services.dispatch('catalog.search', { query: 'gạo' }, call);
       expect(demoSearch).toMatchObject({ ok: true });
       expect(second.stats.requests).toBe(secondRequests);
+      // The renderer still hears of cart changes made on the store switched to.
+      const sku = (demoSearch as { value: { items: { sku: string; stockStatus: string }[] } }).value.items.find(
+        (item) => item.stockStatus === 'in_stock',
+      )!.sku;
+      expect(await services.dispatch('cart.add', { customerId: 'c', sku, quantity: 1 }, call)).toMatchObject({ ok: true });
+      expect(changes).toEqual([expect.objectContaining({ customerId: 'c', recreated: false, cart: expect.objectContaining({ itemCount: 1 }) })]);
 
       await services.dispatch('settings.set', { demoStore: false }, call);
       expect(services.commerce.demo).toBeNull();

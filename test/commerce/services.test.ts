@@ -7,7 +7,7 @@ import { startStandin } from './helpers';
 const call = { transport: 'test' } as const;
 
 describe('commerce in the app services', () => {
-  it('demo mode runs the stand-in store in-process and the contract channels work against it', async () => {
+  it('demo mode runs the demo store in-process and the contract channels work against it', async () => {
     const services = await startServices(tempDir(), { settingsOverrides: { demoStore: true } });
     try {
       const changes: CartChanged[] = [];
@@ -49,7 +49,7 @@ describe('commerce in the app services', () => {
       expect(server.stats.requests).toBe(0);
       const count = () => services.db!.prepare('SELECT count(*) AS n FROM commerce_carts').get() as { n: number };
       expect(count().n).toBe(0);
-      const sku = server.store.catalog.products.find((product) => product.salableQty > 3)!.sku;
+      const sku = server.catalog.products.find((product) => product.salableQty > 3)!.sku;
       expect(await services.dispatch('cart.add', { customerId: 'c', sku, quantity: 1 }, call)).toMatchObject({ ok: true });
       expect(count().n).toBe(1);
     } finally {

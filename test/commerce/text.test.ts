@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { plainText, unitFromName } from '../../src/main/commerce/shape';
-import { generateCatalog } from '../../src/main/commerce/standin/catalog';
+import { generateCatalog } from '../../src/main/commerce/demo/catalog';
 import { foldAccents } from '../../src/shared/text';
 import { groceryPhrases, normalizeUnits, Vocabulary } from '../../src/main/commerce/text';
 

@@ -34,6 +34,13 @@ describe('the built app', () => {
     expect(preload).not.toMatch(/^\s*(import|export)\s/m);
   });
 
+  it('bundles no schema library into the preload: it checks channel and event names only (main validates requests)', () => {
+    const preload = fs.readFileSync(path.join(out, 'preload', 'index.cjs'), 'utf8');
+    expect(preload).not.toMatch(/ZodError|_zod|\$Zod|safeParse/);
+    // The names list and the bridge to IPC; zod alone was about 190 KB.
+    expect(preload.length).toBeLessThan(10_000);
+  });
+
   it('ships the page with the strict CSP in its meta tag', () => {
     const html = fs.readFileSync(path.join(out, 'renderer', 'index.html'), 'utf8');
     expect(html).toContain(`content="${CONTENT_SECURITY_POLICY_META}"`);

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGeminiStandin, type GeminiStandin } from '../helpers/geminiStandin';
 import { tempDir } from '../helpers/tempDir';
-import { launchChromium, screenshot, startBridgeProcess, watchConsole, type BridgeProcess } from './harness';
+import { launchChromium, rememberSecret, screenshot, startBridgeProcess, watchConsole, type BridgeProcess } from './harness';
 
 let browser: Browser;
 const running: BridgeProcess[] = [];
@@ -116,6 +116,7 @@ describe('the app in Chromium through the web bridge', () => {
     await expect.poll(() => page.getByTestId('offline-banner').isVisible()).toBe(true);
     await page.getByRole('button', { name: 'Cài đặt' }).click();
     const key = 'AIzaSyE2E_TEST_KEY_0123456789abcdef';
+    rememberSecret(key);
     await page.getByLabel('Khoá API Gemini', { exact: true }).fill(key);
     await page.getByRole('button', { name: 'Lưu khoá' }).click();
     await expect.poll(() => page.getByTestId('api-key-state').textContent()).toContain('Đã lưu khoá');

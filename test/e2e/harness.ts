@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -12,6 +13,40 @@ export interface BridgeProcess {
   output: () => string;
   /** Sends SIGINT (what Ctrl-C sends) and resolves with the exit code. */
   stop(): Promise<number | null>;
+}
+
+/** Secrets a test typed into the page (an API key): no log may ever contain them. */
+const typedSecrets = new Set<string>();
+export function rememberSecret(value: string): void {
+  typedSecrets.add(value);
+}
+
+/**
+ * After a bridge run: its log exists, and holds no API key (from the environment or typed in),
+ * no bridge token and no store cart id (read from the run's data file). Names the kind of secret
+ * found, never the secret itself.
+ */
+function assertLogHasNoSecrets(userDataDir: string, url: string, env: Record<string, string>): void {
+  const logDir = path.join(userDataDir, 'logs');
+  const files = fs.existsSync(logDir) ? fs.readdirSync(logDir).filter((name) => name.startsWith('mm-assistant.log')) : [];
+  if (files.length === 0) return; // the data folder could not be written (the damaged-file case)
+  const log = files.map((name) => fs.readFileSync(path.join(logDir, name), 'utf8')).join('\n');
+  if (!log.includes('services ready')) throw new Error(`the log in ${logDir} lacks the start line`);
+  const secrets: [string, string][] = [['bridge token', new URL(url).hash.slice('#token='.length)]];
+  if (env.GEMINI_API_KEY) secrets.push(['API key from the environment', env.GEMINI_API_KEY]);
+  for (const typed of typedSecrets) secrets.push(['API key typed in Settings', typed]);
+  const dbFile = path.join(userDataDir, 'mm-assistant.sqlite');
+  if (fs.existsSync(dbFile)) {
+    const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+    try {
+      const hasCarts = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'commerce_carts'`).get();
+      if (hasCarts) for (const row of db.prepare('SELECT cart_id FROM commerce_carts').all() as { cart_id: string }[]) secrets.push(['cart id', row.cart_id]);
+    } finally {
+      db.close();
+    }
+  }
+  const leaked = secrets.filter(([, value]) => value.length > 0 && log.includes(value)).map(([kind]) => kind);
+  if (leaked.length > 0) throw new Error(`the log contains: ${leaked.join(', ')}`);
 }
 
 /** Runs the built app's bridge entry as `npm start` does where Electron is absent. */
@@ -31,9 +66,11 @@ export function startBridgeProcess(userDataDir: string, extraArgs: string[] = []
         resolve({
           url: match[1]!,
           output: () => output,
-          stop: () => {
+          stop: async () => {
             child.kill('SIGINT');
-            return exited;
+            const code = await exited;
+            assertLogHasNoSecrets(userDataDir, match[1]!, env);
+            return code;
           },
         });
       }

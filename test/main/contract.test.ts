@@ -1,5 +1,12 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { channelNames, contract } from '../../src/shared/contract';
+import { AGENT_NAMES, CART_TOOL_NAMES, MEMORY_TOOL_NAMES, PRODUCT_TOOL_NAMES, TOOL_NAMES } from '../../src/shared/agentNames';
+import { channelNames, contract, events, eventNames, isChannelName, isEventName } from '../../src/shared/contract';
+import * as names from '../../src/shared/contract/names';
+import { createAgentTree, createSummarizerAgent } from '../../src/main/agent/agents';
+import type { Agent } from '../../src/main/agent/agent';
+import { createMemoryTools } from '../../src/main/memory/tools';
 import type { Services } from '../../src/main/core/services';
 import { snapshotDatabase } from '../helpers/dbSnapshot';
 import { startServices } from '../helpers/services';
@@ -14,6 +21,53 @@ afterEach(async () => {
 const malformedRequests: unknown[] = [42, 'text', [], { unexpected_field_that_no_schema_has: true }];
 
 describe('IPC contract', () => {
+  it('lists in names.ts (zod-free, what the preload bundles) exactly the channels and events the schemas declare', () => {
+    expect([...names.channelNames].sort()).toEqual(Object.keys(contract).sort());
+    expect([...names.eventNames].sort()).toEqual(Object.keys(events).sort());
+    expect(new Set(names.channelNames).size).toBe(names.channelNames.length);
+    expect(new Set(names.eventNames).size).toBe(names.eventNames.length);
+    // The contract's index re-exports the same lists and checks.
+    expect(channelNames).toBe(names.channelNames);
+    expect(eventNames).toBe(names.eventNames);
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '', 'chat.history']) {
+      expect(isChannelName(name), name).toBe(false);
+      expect(isEventName(name), name).toBe(false);
+    }
+    expect(channelNames.every(isChannelName) && eventNames.every(isEventName)).toBe(true);
+  });
+
+  it('names the agents and tools main declares with the shared constants the renderer labels them by', async () => {
+    services = await startServices(tempDir(), { settingsOverrides: { demoStore: true } });
+    const root = createAgentTree({ commerce: services.commerce, memoryTools: Object.values(createMemoryTools(services.memory!.memory)) });
+    const agents: Agent[] = [];
+    const walk = (agent: Agent) => {
+      agents.push(agent);
+      agent.subAgents.forEach(walk);
+    };
+    walk(root);
+    agents.push(createSummarizerAgent());
+    expect(agents.map((agent) => agent.name).sort()).toEqual(Object.values(AGENT_NAMES).sort());
+    const toolsOf = (name: string) => agents.find((agent) => agent.name === name)!.allTools().map((tool) => tool.name);
+    const declared = new Set(agents.flatMap((agent) => agent.allTools().map((tool) => tool.name)));
+    expect([...declared].sort()).toEqual(Object.values(TOOL_NAMES).sort());
+    expect(toolsOf(AGENT_NAMES.root).filter((name) => name !== TOOL_NAMES.transferToAgent).sort()).toEqual([...MEMORY_TOOL_NAMES].sort());
+    expect(toolsOf(AGENT_NAMES.product).filter((name) => name !== TOOL_NAMES.transferToAgent).sort()).toEqual([...PRODUCT_TOOL_NAMES].sort());
+    expect(toolsOf(AGENT_NAMES.cart)).toEqual(expect.arrayContaining([...CART_TOOL_NAMES]));
+  });
+
+  it("is reached from the renderer's components only through their stores, by selector", () => {
+    const root = path.resolve(import.meta.dirname, '../../src/renderer/src/components');
+    const files = fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.tsx'));
+    expect(files.length).toBeGreaterThan(5);
+    for (const file of files) {
+      const source = fs.readFileSync(path.join(root, file), 'utf8');
+      expect(source, `${file} calls window.api`).not.toMatch(/window\.api|globalThis\.api/);
+      expect(source, `${file} calls the contract`).not.toMatch(/\bcall\(|\.invoke\(|import \{[^}]*\bcall\b[^}]*\} from '[./]+api\/client'/);
+      // `useXStore()` re-renders on every change of the store; components select what they show.
+      expect(source, `${file} subscribes to a whole store`).not.toMatch(/\buse\w+Store\(\s*\)/);
+    }
+  });
+
   it('declares a strict zod schema for every channel', () => {
     expect(channelNames.length).toBeGreaterThanOrEqual(4);
     for (const name of channelNames) {

@@ -194,7 +194,7 @@ describe('usage.get', () => {
         if (name === 'chat.event' && (payload as ChatEvent).type === 'done') resolve(payload as ChatEvent);
       }),
     );
-    const sent = await services.dispatch('chat.send', { userId: 'kh-001', message: 'tìm sữa tươi' }, test);
+    const sent = await services.dispatch('chat.send', { userId: 'kh-001', message: 'tìm sữa tươi', runId: crypto.randomUUID() }, test);
     expect(sent.ok).toBe(true);
     const { runId, sessionId } = (sent as { value: ChatSendResult }).value;
     expect((await finished).runId).toBe(runId);
@@ -209,7 +209,7 @@ describe('usage.get', () => {
     expect(report.today.turns).toBeGreaterThanOrEqual(1);
     expect(report.today.totalTokens).toBeGreaterThanOrEqual(report.conversation!.total.totalTokens);
 
-    const history = await services.dispatch('chat.history', { userId: 'kh-001', sessionId, limit: 200 }, test);
+    const history = await services.dispatch('sessions.history', { userId: 'kh-001', sessionId, limit: 200 }, test);
     const turnIds = new Set((history as { value: HistoryPage }).value.events.map((event) => event.turnId));
     expect([...turnIds]).toEqual([runId]);
 

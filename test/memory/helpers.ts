@@ -12,6 +12,7 @@ import type { MaintenanceReport } from '../../src/shared/contract/memory';
 export interface OpenedMemory extends MemoryModule {
   db: Db;
   file: string;
+  /** Memory's events forwarded as contract events (as src/main/core/services.ts does), and the agent's. */
   bus: EventBus;
   emitted: { name: EventName; payload: unknown }[];
   reports: MaintenanceReport[];
@@ -32,11 +33,13 @@ export function openMemory(
   const module = createMemory({
     db,
     limits: limitsFromQuotas(defaultSettings.quotas, options.limits),
-    events: bus,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.summarizer ? { summarizer: options.summarizer } : {}),
     onMaintenanceReport: (report) => reports.push(report),
   });
+  // Forwarded as the composition root does, so tests see what the renderer would.
+  module.events.on('changed', (change) => bus.emit('memory.changed', change));
+  module.events.on('quotaWarning', (warning) => bus.emit('memory.quotaWarning', warning));
   return Object.assign(module, {
     db,
     file,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextDue } from '../../src/main/memory/maintenance';
+import { nextDue } from '../../src/main/memory/maintenance/scheduler';
 import { ExtractiveSummarizer } from '../../src/main/memory/summarizer';
 import type { MaintenanceReport, SessionEvent } from '../../src/shared/contract/memory';
 import { tempDir } from '../helpers/tempDir';
@@ -73,8 +73,8 @@ describe('maintenance scheduler', () => {
     m.sessions.closeSession({ userId: 'c1', sessionId: 's1' });
     expect(await m.memory.runMaintenance('summarize')).toMatchObject({ summarized: 1 });
     expect(m.sessions.getSession({ userId: 'c1', sessionId: 's1' }).events).toEqual([]);
-    expect(m.store.usage('c1', 'warm')).toEqual({ bytes: 0, entries: 0 });
-    expect(m.store.usage('c1', 'cold').entries).toBe(1);
+    expect(m.usage('c1', 'warm')).toEqual({ bytes: 0, entries: 0 });
+    expect(m.usage('c1', 'cold').entries).toBe(1);
     await m.shutdown();
   });
 

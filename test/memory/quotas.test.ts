@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { integrityCheck } from '../../src/main/storage/database';
+import { defaultSettings } from '../../src/shared/settings';
 import { tempDir } from '../helpers/tempDir';
 import { KB, incompressible, openMemory } from './helpers';
 
@@ -50,11 +51,42 @@ describe('quotas', () => {
     const m = openMemory(dir);
     expect(integrityCheck(m.db)).toBe('ok');
     for (const userId of ['khách-A', 'khách-B']) {
-      expect(m.store.usage(userId, 'warm').bytes).toBeLessThanOrEqual(warm);
-      expect(m.store.usage(userId, 'cold').bytes).toBeLessThanOrEqual(cold);
+      expect(m.usage(userId, 'warm').bytes).toBeLessThanOrEqual(warm);
+      expect(m.usage(userId, 'cold').bytes).toBeLessThanOrEqual(cold);
     }
     await m.shutdown();
   }, 120_000);
+
+  it('checks new quotas at once, for new entries and events as for rewrites, and keeps the ledger equal to the rows', async () => {
+    const m = openMemory(tempDir());
+    const scope = { userId: 'c1' };
+    m.sessions.createSession({ userId: 'c1', sessionId: 's1' });
+    for (let i = 0; i < 4; i++) m.memory.memorize(scope, `k${i}`, incompressible(30 * KB, i + 1));
+    m.applyQuotas({ ...defaultSettings.quotas, warmUserBytes: 100 * KB, coldUserBytes: 100 * KB });
+    // Over the new warm quota: the least recently read entries go cold to make room.
+    m.memory.memorize(scope, 'k4', incompressible(30 * KB, 9));
+    expect(m.usage('c1', 'warm').bytes).toBeLessThanOrEqual(100 * KB);
+    expect(m.memory.listMemories({ userId: 'c1', tier: 'cold' }).items.length).toBeGreaterThan(0);
+    const refusals: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      try {
+        if (i % 2) m.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: { author: 'user', kind: 'message', content: incompressible(20 * KB, 50 + i) } });
+        else m.memory.memorize(scope, `more${i}`, incompressible(20 * KB, 100 + i));
+      } catch (error) {
+        refusals.push((error as { code?: string }).code ?? String(error));
+      }
+    }
+    expect(refusals.length).toBeGreaterThan(0);
+    expect(new Set(refusals)).toEqual(new Set(['quota_exceeded']));
+    expect(m.usage('c1', 'warm').bytes).toBeLessThanOrEqual(100 * KB);
+    expect(m.usage('c1', 'cold').bytes).toBeLessThanOrEqual(100 * KB);
+    const rows = (sql: string) => (m.db.prepare(sql).get() as { bytes: number; n: number });
+    const warmRows = rows("SELECT (SELECT coalesce(sum(stored_bytes), 0) FROM memory_entries WHERE tier = 'warm') + (SELECT coalesce(sum(bytes), 0) FROM memory_events) AS bytes, (SELECT count(*) FROM memory_entries WHERE tier = 'warm') + (SELECT count(*) FROM memory_events) AS n");
+    const coldRows = rows("SELECT coalesce(sum(stored_bytes), 0) AS bytes, count(*) AS n FROM memory_entries WHERE tier = 'cold'");
+    expect(m.usage('c1', 'warm')).toEqual({ bytes: warmRows.bytes, entries: warmRows.n });
+    expect(m.usage('c1', 'cold')).toEqual({ bytes: coldRows.bytes, entries: coldRows.n });
+    await m.shutdown();
+  });
 
   it('warns once when a quota reaches 90 %, and again only after it fell back below', async () => {
     const m = openMemory(tempDir(), { limits: { warmUserBytes: 100 * KB, coldUserBytes: 100 * KB } });

@@ -44,7 +44,7 @@ describe('sessions', () => {
     const again = m.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: { id: 'e1', author: 'root_agent', kind: 'message', content: 'Dạ, em chào anh' } });
     expect([first.stored, again.stored]).toEqual([true, false]);
     expect(m.sessions.getSession({ userId: 'c1', sessionId: 's1' }).events.map((e) => e.id)).toEqual(['e1']);
-    expect(m.store.usage('c1', 'warm').entries).toBe(1);
+    expect(m.usage('c1', 'warm').entries).toBe(1);
     await m.shutdown();
   });
 
@@ -106,7 +106,7 @@ describe('sessions', () => {
     expect(m.sessions.deleteSession({ userId: 'c1', sessionId: 's1' })).toEqual({ memories: 1, sessions: 1, events: 1, summaries: 0 });
     expect(() => m.sessions.getSession({ userId: 'c1', sessionId: 's1' })).toThrow(expect.objectContaining({ code: 'not_found' }));
     expect(m.memory.searchMemory({ userId: 'c1' }, 'nuoc mam')).toEqual([]);
-    expect(m.store.usage('c1', 'warm').entries).toBe(1);
+    expect(m.usage('c1', 'warm').entries).toBe(1);
     await m.shutdown();
   });
 });

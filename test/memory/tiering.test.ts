@@ -56,7 +56,7 @@ describe('tiers', () => {
     expect(tiers.get('k5')).toBe('warm');
     expect(tiers.get('k0')).toBe('warm');
     expect([...tiers.values()].filter((tier) => tier === 'cold').length).toBeGreaterThan(0);
-    expect(m.store.usage('c1', 'warm').bytes).toBeLessThanOrEqual(100 * KB);
+    expect(m.usage('c1', 'warm').bytes).toBeLessThanOrEqual(100 * KB);
     for (let i = 0; i < 6; i++) expect(m.memory.getMemory(scope, `k${i}`).value).toBe(incompressible(20 * KB, i < 4 ? i + 1 : i + 5));
 
     const before = m.memory.listMemories({ userId: 'c1', limit: 50 }).items;
@@ -108,7 +108,7 @@ describe('tiers', () => {
     const deleted = m.reports.slice(reportsBefore).reduce((sum, report) => sum + report.expiredDeleted, 0);
     expect(deleted).toBe(1);
     expect(rows()).toEqual([]);
-    expect(m.store.usage('c1', 'cold')).toEqual({ bytes: 0, entries: 0 });
+    expect(m.usage('c1', 'cold')).toEqual({ bytes: 0, entries: 0 });
     expect(m.memory.searchMemory(scope, 'giam')).toEqual([]);
     await m.shutdown();
   });

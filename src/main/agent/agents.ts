@@ -1,3 +1,4 @@
+import { AGENT_NAMES } from '../../shared/agentNames';
 import { Agent } from './agent';
 import { instructionFor } from './instructions';
 import type { CommercePort, MemoryToolSpec } from './ports';
@@ -5,7 +6,7 @@ import { createCartTools } from './tools/cartTools';
 import { createMemoryTools } from './tools/memoryTools';
 import { createProductTools } from './tools/productTools';
 
-export const AGENT_NAMES = { root: 'mm_assistant', product: 'product_agent', cart: 'cart_agent', summarizer: 'summarizer_agent' } as const;
+export { AGENT_NAMES };
 
 export interface AgentTreeDeps {
   commerce: CommercePort;

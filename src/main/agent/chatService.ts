@@ -1,21 +1,15 @@
 import type { ChatEventBody, ChatSendResult } from '../../shared/contract/chat';
-import type { HistoryPage } from '../../shared/contract/memory';
 import { AppError, toErrorShape } from '../../shared/errors';
 import type { EventBus } from '../core/eventBus';
 import type { ConversationStore } from './ports';
 import type { Runner, StartedRun } from './runner';
 
-interface ActiveRun {
-  controller: AbortController;
-  finished: Promise<void>;
-}
-
 /**
- * What the UI talks to: starts runs in the background and streams their events as `chat.event`
- * (keyed by run and session), cancels them, pages the history. Closing cancels every run first.
+ * What the UI talks to: starts runs in the background under the run id the renderer chose and
+ * streams their events as `chat.event` (keyed by run and session), and cancels them. The runner
+ * keeps the registry of running runs; closing cancels every one and waits for its last event.
  */
 export class ChatService {
-  private readonly runs = new Map<string, ActiveRun>();
   private closed = false;
 
   constructor(
@@ -25,50 +19,45 @@ export class ChatService {
   ) {}
 
   get activeRuns(): number {
-    return this.runs.size;
+    return this.runner.activeRuns;
   }
 
-  /** Starts a run and returns its id at once; `busy` when the session is still answering. */
-  async send(input: { userId: string; sessionId?: string; message: string }): Promise<ChatSendResult> {
+  /**
+   * Starts a run under `runId` and returns as soon as it is under way; its events may reach the
+   * renderer before this answer does, which is why the renderer chose the id. `busy` when the
+   * session is still answering, `conflict` when the run id is in use.
+   */
+  async send(input: { userId: string; sessionId?: string; message: string; runId: string }): Promise<ChatSendResult> {
     if (this.closed) throw new AppError('closed', 'The assistant is shutting down.');
+    // Refused before a new session is created for it.
+    if (!this.runner.isFreshRunId(input.runId)) throw new AppError('conflict', 'This run id is already in use; every message needs a new one.');
     if (input.sessionId && this.runner.isBusy({ userId: input.userId, sessionId: input.sessionId })) {
       throw new AppError('busy', 'This session is still answering the previous message; wait for it or stop it first.');
     }
     const sessionId = input.sessionId ?? (await this.sessions.createSession({ userId: input.userId })).sessionId;
-    const controller = new AbortController();
-    const started = await this.runner.start({ userId: input.userId, sessionId, message: input.message, signal: controller.signal });
-    const finished = this.forward(started, input.userId, sessionId);
-    this.runs.set(started.runId, { controller, finished });
+    const started = await this.runner.start({ userId: input.userId, sessionId, message: input.message, runId: input.runId });
+    void this.forward(started, input.userId, sessionId);
     return { runId: started.runId, sessionId, mode: started.provider };
   }
 
   /** Stops the model stream and pending tool calls of a run; false when it already ended. */
   cancel(runId: string): { cancelled: boolean } {
-    const run = this.runs.get(runId);
-    if (!run) return { cancelled: false };
-    run.controller.abort(new AppError('cancelled', 'Stopped by the user.'));
-    return { cancelled: true };
-  }
-
-  history(input: { userId: string; sessionId: string; before?: string; limit?: number }): Promise<HistoryPage> | HistoryPage {
-    return this.sessions.listEvents(input);
+    return { cancelled: this.runner.cancel(runId, new AppError('cancelled', 'Stopped by the user.')) };
   }
 
   /** Resolves when the run has streamed its last event (immediately for an unknown or finished run). */
   async settled(runId: string): Promise<void> {
-    await this.runs.get(runId)?.finished;
+    await this.runner.find(runId)?.finished;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const running = [...this.runs.values()];
-    for (const run of running) run.controller.abort(new AppError('cancelled', 'The assistant is shutting down.'));
+    const running = this.runner.runs();
+    for (const run of running) this.runner.cancel(run.runId, new AppError('cancelled', 'The assistant is shutting down.'));
     await Promise.all(running.map((run) => run.finished));
   }
 
   private async forward(started: StartedRun, userId: string, sessionId: string): Promise<void> {
-    // Let `send` register the run before its first event goes out.
-    await Promise.resolve();
     let seq = 0;
     const emit = (body: ChatEventBody) => this.events.emit('chat.event', { ...body, runId: started.runId, sessionId, userId, seq: seq++ });
     try {
@@ -77,8 +66,6 @@ export class ChatService {
       // The runner reports failures as events; this is only for a fault in the runner itself.
       emit({ type: 'error', error: toErrorShape(error) });
       emit({ type: 'done', status: 'failed', text: '' });
-    } finally {
-      this.runs.delete(started.runId);
     }
   }
 }

@@ -12,6 +12,5 @@ export function createChatHandlers(chat: ChatService | null): HandlersFor<keyof 
   return {
     'chat.send': (request) => require().send(request),
     'chat.cancel': ({ runId }) => require().cancel(runId),
-    'chat.history': (request) => require().history(request),
   };
 }

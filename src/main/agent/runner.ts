@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { chatMessageSchema, type ChatEventBody, type RunStatus } from '../../shared/contract/chat';
+import { chatMessageSchema, runIdSchema, type ChatEventBody, type RunStatus } from '../../shared/contract/chat';
 import { sessionIdSchema, userIdSchema, type JsonValue } from '../../shared/contract/memory';
 import { AppError, toErrorShape } from '../../shared/errors';
 import type { Language } from '../../shared/settings';
@@ -76,7 +76,21 @@ export interface RunInput {
   userId: string;
   sessionId: string;
   message: string;
+  /**
+   * The run's id, a fresh UUID: chosen by a caller that must know it before the first event (the
+   * renderer, through `chat.send`), else made up here. An id in use, or used recently, is refused (`conflict`).
+   */
+  runId?: string;
+  /** Cancels the run when it aborts (as `cancel` does). */
   signal?: AbortSignal;
+}
+
+/** A run from `start` until its events end, as the runner's registry lists it. */
+export interface ActiveRun {
+  readonly runId: string;
+  readonly scope: Scope;
+  /** Resolves once the run's events have ended (its last event, `done`, has been taken). */
+  readonly finished: Promise<void>;
 }
 
 export interface StartedRun {
@@ -85,14 +99,30 @@ export interface StartedRun {
   events: AsyncGenerator<ChatEventBody, void, undefined>;
 }
 
-const runInputSchema = z.object({ userId: userIdSchema, sessionId: sessionIdSchema, message: chatMessageSchema });
+const runInputSchema = z.object({ userId: userIdSchema, sessionId: sessionIdSchema, message: chatMessageSchema, runId: runIdSchema.optional() });
+
+/** How many run ids are remembered after their runs end, so a repeated id is refused then too. */
+const REMEMBERED_RUN_IDS = 10_000;
+
+interface RegisteredRun extends ActiveRun {
+  /** The session lock the run holds. */
+  readonly key: string;
+  /** Aborted by `cancel` and by the caller's signal; the run's own deadline scope follows it. */
+  readonly controller: AbortController;
+  /** Stops following the caller's signal. */
+  readonly detach: () => void;
+  readonly settle: () => void;
+}
 
 /**
  * Runs one user message through the agent tree: a bounded loop of model calls and tool calls,
  * streamed as events and appended to the session. One run per session at a time.
  */
 export class Runner {
-  private readonly active = new Set<string>();
+  /** The one registry of running runs, by run id: a session is busy while one of its runs is here. */
+  private readonly running = new Map<string, RegisteredRun>();
+  /** Ids of recent runs, running or ended, oldest first (at most REMEMBERED_RUN_IDS). */
+  private readonly usedRunIds = new Set<string>();
   private readonly policy: ContextPolicy;
   private readonly maxSteps: number;
   private readonly toolTimeoutMs: number;
@@ -108,11 +138,39 @@ export class Runner {
   }
 
   get activeRuns(): number {
-    return this.active.size;
+    return this.running.size;
+  }
+
+  /** The runs started and not ended yet. */
+  runs(): ActiveRun[] {
+    return [...this.running.values()];
+  }
+
+  /** The running run with this id, if any. */
+  find(runId: string): ActiveRun | undefined {
+    return this.running.get(runId);
   }
 
   isBusy(scope: Scope): boolean {
-    return this.active.has(lockKey(scope));
+    const key = lockKey(scope);
+    for (const run of this.running.values()) if (run.key === key) return true;
+    return false;
+  }
+
+  /** Whether `runId` may name a new run: not running and not used recently. */
+  isFreshRunId(runId: string): boolean {
+    return !this.running.has(runId) && !this.usedRunIds.has(runId);
+  }
+
+  /**
+   * Stops a run's model stream and pending tool calls; its events still end with `error` and `done`
+   * (status `cancelled` for a typed `cancelled` reason). False when no run with this id is running.
+   */
+  cancel(runId: string, reason: AppError): boolean {
+    const run = this.running.get(runId);
+    if (!run) return false;
+    run.controller.abort(reason);
+    return true;
   }
 
   /** ADK-style: yields the run's events; throws before anything is written when the input is bad or the session busy. */
@@ -122,21 +180,22 @@ export class Runner {
   }
 
   /**
-   * Validates, takes the session's lock, loads the recent history and appends the user's message.
-   * The caller must drain `events`: the lock is released when it finishes.
+   * Validates, registers the run (which takes the session's lock), loads the recent history and
+   * appends the user's message. The caller must drain `events`: the run leaves the registry, and
+   * the session's lock is released, when they end.
    */
   async start(input: RunInput): Promise<StartedRun> {
     const parsed = runInputSchema.safeParse(input);
     if (!parsed.success) throw new AppError('invalid_request', z.prettifyError(parsed.error));
     const scope: Scope = { userId: parsed.data.userId, sessionId: parsed.data.sessionId };
-    const key = lockKey(scope);
-    if (this.active.has(key)) {
+    const runId = parsed.data.runId ?? randomUUID();
+    if (!this.isFreshRunId(runId)) throw new AppError('conflict', 'This run id is already in use; every message needs a new one.');
+    if (this.isBusy(scope)) {
       throw new AppError('busy', 'This session is still answering the previous message; wait for it or stop it first.');
     }
-    this.active.add(key);
+    const registered = this.register(runId, scope, input.signal);
     try {
       const { events: history } = await this.options.sessions.getSession({ ...scope, numRecentEvents: this.policy.recentEvents });
-      const runId = randomUUID();
       const { client, name } = this.options.model();
       await this.options.sessions.appendEvent({
         ...scope,
@@ -150,17 +209,54 @@ export class Runner {
         history: contentsFromEvents(history),
         client,
         modelName: name,
-        signal: input.signal,
+        signal: registered.controller.signal,
       };
       this.calibrate(turn);
-      return { runId, provider: client.provider, events: this.execute(turn, key) };
+      return { runId, provider: client.provider, events: this.tracked(registered, this.execute(turn)) };
     } catch (error) {
-      this.active.delete(key);
+      this.unregister(registered);
       throw error;
     }
   }
 
-  private async *execute(turn: Turn, key: string): AsyncGenerator<ChatEventBody, void, undefined> {
+  private register(runId: string, scope: Scope, signal: AbortSignal | undefined): RegisteredRun {
+    const controller = new AbortController();
+    const follow = () => controller.abort(signal?.reason);
+    if (signal?.aborted) follow();
+    else signal?.addEventListener('abort', follow, { once: true });
+    let settle = () => {};
+    const finished = new Promise<void>((resolve) => (settle = resolve));
+    const run: RegisteredRun = {
+      runId,
+      scope,
+      finished,
+      key: lockKey(scope),
+      controller,
+      detach: () => signal?.removeEventListener('abort', follow),
+      settle,
+    };
+    this.running.set(runId, run);
+    this.usedRunIds.add(runId);
+    if (this.usedRunIds.size > REMEMBERED_RUN_IDS) this.usedRunIds.delete(this.usedRunIds.values().next().value!);
+    return run;
+  }
+
+  private unregister(run: RegisteredRun): void {
+    run.detach();
+    this.running.delete(run.runId);
+    run.settle();
+  }
+
+  /** The run's events; when they end (or the caller stops taking them) the run leaves the registry. */
+  private async *tracked(run: RegisteredRun, events: AsyncGenerator<ChatEventBody, void, undefined>): AsyncGenerator<ChatEventBody, void, undefined> {
+    try {
+      yield* events;
+    } finally {
+      this.unregister(run);
+    }
+  }
+
+  private async *execute(turn: Turn): AsyncGenerator<ChatEventBody, void, undefined> {
     const scope = new AbortScope(turn.signal, this.runDeadlineMs, () =>
       new AppError('timeout', `The answer took longer than ${Math.round(this.runDeadlineMs / 1000)} s and was stopped.`),
     );
@@ -213,7 +309,6 @@ export class Runner {
     } finally {
       scope.dispose();
       run.runState.clear();
-      this.active.delete(key);
     }
     if (run.entered) {
       const replaced = await this.leaveAgent(run.agent, run.entered, finalText);

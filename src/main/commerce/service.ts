@@ -1,9 +1,9 @@
 import type { Settings } from '../../shared/settings';
-import type { EventBus } from '../core/eventBus';
+import { Emitter } from '../core/emitter';
 import type { Db } from '../storage/database';
 import { MemoryCartIdStore, SqliteCartIdStore } from './cartIds';
-import { CommerceClient } from './client';
-import type { StandinServer } from './standin/server';
+import { CommerceClient, type CommerceEvents } from './client';
+import type { DemoStore } from './demo';
 
 /** What the app asks of the store; the connection below serves it from whichever store is configured. */
 export type StoreApi = Pick<
@@ -13,7 +13,6 @@ export type StoreApi = Pick<
 
 interface StoreDeps {
   db: Db | null;
-  events: EventBus;
   /** MM Mega Market's extension fields (env `MM_STORE_EXTENSIONS=1`). */
   mmExtensions: boolean;
 }
@@ -22,22 +21,20 @@ interface OpenStore {
   /** endpoint, store code and demo flag: a change of any of them means another store. */
   key: string;
   client: CommerceClient;
-  demo: StandinServer | null;
+  demo: DemoStore | null;
 }
 
 const keyOf = (settings: Settings) => `${settings.demoStore ? 'demo' : settings.storeEndpoint}|${settings.storeCode}`;
 
 /**
- * Builds the store client from the settings. With `demoStore` the stand-in store runs in this
- * process on loopback and the client talks to it, so the app works with no network.
+ * Builds the store client from the settings. With `demoStore` the demo store runs in this process
+ * on loopback and the client talks to it, so the app works with no network.
  */
 async function openStore(settings: Settings, deps: StoreDeps): Promise<OpenStore> {
-  const { db, events, mmExtensions } = deps;
-  // The stand-in (and graphql-js) load only when the demo store is used.
+  const { db, mmExtensions } = deps;
+  // The demo store (and graphql-js) load only when the demo store is used.
   const demo = settings.demoStore
-    ? await import('./standin/server').then(async ({ StandinServer }) =>
-        StandinServer.start({ schemaSdl: (await import('./standin/schemaSource')).standinSchemaSdl, storeCode: settings.storeCode, mmExtensions }),
-      )
+    ? await import('./demo').then(({ startDemoStore }) => startDemoStore({ storeCode: settings.storeCode, mmExtensions }))
     : null;
   const endpoint = demo?.endpoint ?? settings.storeEndpoint;
   // Demo carts live only as long as the demo store, so they are kept apart from real ones.
@@ -47,7 +44,6 @@ async function openStore(settings: Settings, deps: StoreDeps): Promise<OpenStore
     storeCode: settings.storeCode,
     mmExtensions,
     cartIds: db && !demo ? new SqliteCartIdStore(db, storeKey) : new MemoryCartIdStore(),
-    events,
     // The demo store is local and trusted: no request budget to respect.
     ...(demo ? { rateLimit: { maxRequests: 10_000, windowMs: 60_000, maxQueue: 1000 } } : {}),
   });
@@ -65,13 +61,17 @@ async function closeStore(store: OpenStore): Promise<void> {
  * ended with a `closed` error rather than left hanging.
  */
 export class StoreConnection implements StoreApi {
+  /** The events of whichever store is in use: listeners stay subscribed when the store changes. */
+  readonly events = new Emitter<CommerceEvents>();
   private switching: Promise<void> = Promise.resolve();
   private closed = false;
 
   private constructor(
     private current: OpenStore,
     private readonly deps: StoreDeps,
-  ) {}
+  ) {
+    this.follow(current.client);
+  }
 
   static async open(settings: Settings, deps: StoreDeps): Promise<StoreConnection> {
     return new StoreConnection(await openStore(settings, deps), deps);
@@ -82,7 +82,7 @@ export class StoreConnection implements StoreApi {
     return this.current.client;
   }
 
-  get demo(): StandinServer | null {
+  get demo(): DemoStore | null {
     return this.current.demo;
   }
 
@@ -91,6 +91,7 @@ export class StoreConnection implements StoreApi {
     this.switching = this.switching.catch(() => undefined).then(async () => {
       if (this.closed || keyOf(settings) === this.current.key) return;
       const next = await openStore(settings, this.deps);
+      this.follow(next.client);
       const previous = this.current;
       this.current = next;
       await closeStore(previous);
@@ -111,5 +112,10 @@ export class StoreConnection implements StoreApi {
     this.closed = true;
     await this.switching.catch(() => undefined);
     await closeStore(this.current);
+  }
+
+  /** Passes on what a newly opened store's client announces. */
+  private follow(client: CommerceClient): void {
+    client.events.on('cartChanged', (change) => this.events.emit('cartChanged', change));
   }
 }

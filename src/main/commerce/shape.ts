@@ -28,6 +28,16 @@ export interface RawProduct {
   unit_ecom?: string | null;
 }
 
+/** The `products` query's answer (search and product by SKU). */
+export interface RawProducts {
+  products: {
+    total_count?: number | null;
+    page_info?: { current_page?: number | null; total_pages?: number | null } | null;
+    suggestions?: ({ search: string } | null)[] | null;
+    items?: (RawProduct | null)[] | null;
+  } | null;
+}
+
 export interface RawCart {
   id: string;
   total_quantity?: number | null;

@@ -1,4 +1,4 @@
-/** Vietnamese text helpers shared by the client's search fallback and the stand-in store. */
+/** Vietnamese text helpers shared by the client's search fallback and the demo store. */
 import { foldAccents } from '../../shared/text';
 
 

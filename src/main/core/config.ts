@@ -19,7 +19,12 @@ export interface AppConfig {
   settingsOverrides?: SettingsPatch;
   /** Environment the services read (GEMINI_BASE_URL, ...); never `process.env` directly inside core. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Readable log lines on the console besides the file (development); the file is always written. */
+  logConsole?: 'pretty' | 'json' | false;
 }
+
+/** The log file, in the user-data folder beside the data file. */
+export const LOG_FILE_NAME = path.join('logs', 'mm-assistant.log');
 
 /** The folder Electron's `app.getPath('userData')` uses for this app, so bridge and desktop share data. */
 export function defaultUserDataDir(platform: NodeJS.Platform = process.platform): string {

@@ -6,7 +6,8 @@ import {
   type ParsedRequestOf,
   type ResponseOf,
 } from '../../shared/contract';
-import { AppError, toErrorShape, type Result } from '../../shared/errors';
+import { AppError, isAppError, toErrorShape, type Result } from '../../shared/errors';
+import type { Logger } from './logger';
 
 export interface CallContext {
   /** Which transport the call came through. */
@@ -28,7 +29,7 @@ export type Dispatch = (channel: unknown, request: unknown, context: CallContext
  * request must match its schema (else `invalid_request` and the handler never runs), and any
  * failure becomes a typed error.
  */
-export function createDispatch(handlers: Handlers): Dispatch {
+export function createDispatch(handlers: Handlers, logger?: Logger): Dispatch {
   return async (channel, request, context) => {
     if (!isChannelName(channel)) {
       return { ok: false, error: { code: 'unknown_channel', message: `Unknown channel: ${String(channel).slice(0, 100)}` } };
@@ -50,6 +51,10 @@ export function createDispatch(handlers: Handlers): Dispatch {
       const value = await handler(parsed.data, context);
       return { ok: true, value };
     } catch (error) {
+      // Typed errors are answers (not found, busy, ...); anything else is a fault worth reading later.
+      // The request is not logged: it can carry a customer's data.
+      if (isAppError(error)) logger?.debug({ channel, code: error.code }, 'request refused');
+      else logger?.error({ channel, err: error }, 'request failed');
       return { ok: false, error: toErrorShape(error) };
     }
   };

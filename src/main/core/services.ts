@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { StorageStatus } from '../../shared/contract/app';
+import type { SettingsView } from '../../shared/settings';
 import { AppError } from '../../shared/errors';
 import { createMemory, createMemoryHandlers, limitsFromQuotas, type MemoryModule } from '../memory';
 import { ExtractiveSummarizer } from '../memory/summarizer';
@@ -12,13 +13,16 @@ import { createAppHandlers } from '../settings/appHandlers';
 import { SettingsService } from '../settings/settingsService';
 import { openDatabase, type Db } from '../storage/database';
 import { migrations } from '../storage/migrations';
-import { DB_FILE_NAME, type AppConfig } from './config';
+import { DB_FILE_NAME, LOG_FILE_NAME, type AppConfig } from './config';
 import { createDispatch, type Dispatch, type Handlers } from './dispatch';
 import { EventBus } from './eventBus';
 import { Lifecycle } from './lifecycle';
+import { createLogger, type AppLogger } from './logger';
 
 export interface Services {
   readonly config: AppConfig;
+  /** JSON lines in `logs/mm-assistant.log` in the user-data folder; secrets never reach it. */
+  readonly log: AppLogger;
   readonly events: EventBus;
   /** Null when the data file could not be opened; `storage` says why. */
   readonly db: Db | null;
@@ -40,6 +44,10 @@ export interface Services {
  */
 export async function createServices(config: AppConfig): Promise<Services> {
   const lifecycle = new Lifecycle();
+  const log = openLog(config);
+  // Added first, so it closes last and the other services can log while they close.
+  lifecycle.add('log', () => log.close());
+  const logger = log.logger;
   const events = new EventBus();
   lifecycle.add('events', () => events.clear());
 
@@ -61,12 +69,14 @@ export async function createServices(config: AppConfig): Promise<Services> {
   try {
     const settings = new SettingsService(db, config.createSecretStore(db), events);
     if (config.settingsOverrides) settings.applyOverrides(config.settingsOverrides);
+    log.secrets.add(settings.apiKey());
 
     const commerce = await StoreConnection.open(settings.get(), {
       db,
-      events,
       mmExtensions: config.env?.MM_STORE_EXTENSIONS === '1',
     });
+    // The renderer follows cart changes the agent makes; this survives a change of store.
+    commerce.events.on('cartChanged', (change) => events.emit('cart.changed', change));
     lifecycle.add('commerce', () => commerce.close());
 
     // Gemini when a key is set, else the offline planner; the nightly summaries use the same model.
@@ -74,11 +84,20 @@ export async function createServices(config: AppConfig): Promise<Services> {
     const models = createModelResolver(settings, config.env);
     const language = () => settings.get().language;
     const summarizer = new ModelSummarizer(models, new ExtractiveSummarizer(), language);
-    const memory = db ? createMemory({ db, limits: limitsFromQuotas(settings.get().quotas), events, summarizer }) : null;
+    const memory = db ? createMemory({ db, limits: limitsFromQuotas(settings.get().quotas), summarizer }) : null;
     if (memory) {
-      lifecycle.add('memory', () => memory.close());
+      // Memory announces changes in its own terms; the renderer hears them as contract events. New quotas apply at once.
+      memory.events.on('changed', (change) => events.emit('memory.changed', change));
+      memory.events.on('quotaWarning', (warning) => events.emit('memory.quotaWarning', warning));
+      const stopQuotas = events.subscribe((name, payload) => {
+        if (name === 'settings.changed') memory.applyQuotas((payload as SettingsView).quotas);
+      });
+      lifecycle.add('memory', () => {
+        stopQuotas();
+        return memory.close();
+      });
       // Missed maintenance catches up in the background; a failure shows in the next report.
-      void memory.start().catch(() => undefined);
+      memory.start().catch((error: unknown) => logger.warn({ service: 'memory', err: error }, 'maintenance catch-up failed'));
     }
 
     const agent =
@@ -106,6 +125,12 @@ export async function createServices(config: AppConfig): Promise<Services> {
       ...(agent ? agent.handlers : createChatHandlers(null)),
       ...createUsageHandlers(agent ? agent.usage : null),
     };
+    const saveKey = handlers['settings.setApiKey'];
+    // The key is cut out of every log line from the moment it is set.
+    handlers['settings.setApiKey'] = (request, context) => {
+      log.secrets.add(request.apiKey);
+      return saveKey(request, context);
+    };
     const saveSettings = handlers['settings.set'];
     // A changed endpoint, store code or demo setting applies before the answer, so the next search uses it.
     handlers['settings.set'] = async (patch, context) => {
@@ -114,14 +139,17 @@ export async function createServices(config: AppConfig): Promise<Services> {
         await commerce.reconfigure(settings.get());
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
+        logger.error({ service: 'commerce', err: error }, 'store settings saved but not applied');
         events.emit('app.notice', { level: 'error', code: 'store_unavailable', message: `The store settings were saved but could not be applied: ${message}` });
       }
       return view;
     };
-    const dispatch = createDispatch(handlers);
+    const dispatch = createDispatch(handlers, logger.child({ service: 'dispatch' }));
+    logger.info({ mode: config.mode, version: config.version, storage: storage.state }, 'services ready');
 
     return {
       config,
+      log,
       events,
       db,
       storage,
@@ -133,8 +161,23 @@ export async function createServices(config: AppConfig): Promise<Services> {
       close: () => lifecycle.close(),
     };
   } catch (error) {
+    logger.fatal({ err: error }, 'services could not start');
     await lifecycle.close();
     throw error;
+  }
+}
+
+/** The log file in the user-data folder; if it cannot be opened, the app still runs, logging to the console. */
+function openLog(config: AppConfig): AppLogger {
+  const level = config.env?.MM_LOG_LEVEL === 'debug' ? 'debug' : 'info';
+  try {
+    const fromEnv = config.env?.MM_LOG_CONSOLE;
+    const console = config.logConsole ?? (fromEnv === 'pretty' || fromEnv === 'json' ? fromEnv : false);
+    return createLogger({ file: path.join(config.userDataDir, LOG_FILE_NAME), console, level });
+  } catch (error) {
+    const fallback = createLogger({ console: config.logConsole || 'json', level });
+    fallback.logger.warn({ err: error }, 'the log file could not be opened; logging to the console only');
+    return fallback;
   }
 }
 

@@ -2,7 +2,7 @@ import type { memoryChannels } from '../../shared/contract/memory';
 import { AppError } from '../../shared/errors';
 import type { HandlersFor } from '../core/dispatch';
 import type { MemoryService } from './memoryService';
-import type { SessionService } from './sessionService';
+import type { SessionService } from './sessions/sessionService';
 
 type MemoryChannel = keyof typeof memoryChannels;
 

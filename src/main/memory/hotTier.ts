@@ -41,7 +41,7 @@ export class HotTier {
 
   constructor(
     private readonly scopeCapBytes: number,
-    readonly capBytes: number,
+    private readonly capBytes: number,
   ) {
     this.cache = new LRUCache<string, HotItem>({
       maxSize: capBytes,
@@ -51,8 +51,9 @@ export class HotTier {
     });
   }
 
+  /** `JSON.stringify([userId, sessionId ?? ''])`, built without the array (it runs on every call). */
   static scopeKey(userId: string, sessionId: string | null | undefined): string {
-    return JSON.stringify([userId, sessionId ?? '']);
+    return '[' + JSON.stringify(userId) + ',' + JSON.stringify(sessionId ?? '') + ']';
   }
 
   getEntry(scopeKey: string, key: string): HotEntry | undefined {
@@ -75,6 +76,12 @@ export class HotTier {
 
   getEvents(scopeKey: string): HotEvents | undefined {
     const item = this.cache.get(scopeKey + EVENTS_SLOT);
+    return item?.kind === 'events' ? item : undefined;
+  }
+
+  /** The session's window without counting it as a use (the write that follows does). */
+  peekEvents(scopeKey: string): HotEvents | undefined {
+    const item = this.cache.peek(scopeKey + EVENTS_SLOT);
     return item?.kind === 'events' ? item : undefined;
   }
 
@@ -124,13 +131,15 @@ export class HotTier {
     }
     const previous = this.cache.peek(cacheKey);
     if (previous) scope.bytes -= previous.bytes;
-    // Over the scope's cap: its oldest cached items go first (insertion order approximates use).
-    for (const oldest of scope.keys) {
-      if (scope.bytes + item.bytes <= this.scopeCapBytes) break;
-      if (oldest !== cacheKey) this.cache.delete(oldest);
+    if (scope.bytes + item.bytes > this.scopeCapBytes) {
+      // Over the scope's cap: its oldest cached items go first (insertion order approximates use).
+      for (const oldest of scope.keys) {
+        if (scope.bytes + item.bytes <= this.scopeCapBytes) break;
+        if (oldest !== cacheKey) this.cache.delete(oldest);
+      }
+      // Evicting the scope's last item removed it from the map; it stays registered.
+      this.scopes.set(scopeKey, scope);
     }
-    // Evicting the scope's last item removed it from the map; it stays registered.
-    this.scopes.set(scopeKey, scope);
     scope.keys.add(cacheKey);
     scope.bytes += item.bytes;
     item.scopeKey = scopeKey;

@@ -1,69 +1,138 @@
-import type { EventBus } from '../core/eventBus';
+import type { MaintenanceReport, StoredTier } from '../../shared/contract/memory';
+import type { QuotaSettings } from '../../shared/settings';
 import type { Db } from '../storage/database';
 import { systemClock, type Clock } from './clock';
+import { CustomerData } from './data/customerData';
+import { Entries } from './entries/entries';
+import { EntryStore } from './entries/entryStore';
+import { createMemoryEmitter, type MemoryEmitter } from './events';
 import { createMemoryHandlers } from './handlers';
-import type { MaintenanceReport } from '../../shared/contract/memory';
-import type { SettingsView } from '../../shared/settings';
+import { HotTier } from './hotTier';
 import { limitsFromQuotas, type MemoryLimits } from './limits';
-import { MaintenanceScheduler } from './maintenance';
+import { maintenanceJobs } from './maintenance/jobs';
+import { MaintenanceScheduler } from './maintenance/scheduler';
 import { MemoryService } from './memoryService';
-import { SessionService } from './sessionService';
-import { MemoryStore } from './store';
+import { Metrics } from './metrics';
+import { SearchIndex } from './search/searchIndex';
+import { SessionService } from './sessions/sessionService';
+import { SessionStore } from './sessions/sessionStore';
+import { SummaryStore } from './summaries/summaryStore';
 import { ExtractiveSummarizer, type Summarizer } from './summarizer';
+import { UsageLedger } from './usage/ledger';
+import { QuotaWatch } from './usage/quotaWatch';
 
 export interface MemoryModule {
-  readonly store: MemoryStore;
   readonly memory: MemoryService;
   readonly sessions: SessionService;
   readonly scheduler: MaintenanceScheduler;
   readonly handlers: ReturnType<typeof createMemoryHandlers>;
+  /** `changed` after every committed change, `quotaWarning` when a quota reaches the warning ratio. */
+  readonly events: MemoryEmitter;
+  /** What a customer keeps in a stored tier, as the quotas count it. */
+  usage(userId: string, tier: StoredTier): { bytes: number; entries: number };
+  /** Brings the search index up to date with every committed write (searches do this first themselves). */
+  indexPending(): void;
+  /** New warm/cold quotas and ages apply at once; the hot cache keeps the size it started with. */
+  applyQuotas(quotas: QuotaSettings): void;
   /** Catches up missed maintenance and starts the timers. */
   start(): Promise<void>;
-  /** Stops the timers, waits for a running job and indexes pending messages. */
+  /** Stops the timers, waits for a running job and indexes pending writes. */
   close(): Promise<void>;
 }
 
-/** Builds the memory services over an open database. */
+/**
+ * Builds the memory services over an open database. The parts, each owning its tables and state:
+ * sessions (`sessions/`), entries and their tiers (`entries/`), summaries (`summaries/`), the
+ * search index (`search/`), the usage ledger and quota warnings (`usage/`), maintenance
+ * (`maintenance/`), export and erasure (`data/`); the hot cache is shared.
+ */
 export function createMemory(deps: {
   db: Db;
   limits: MemoryLimits;
-  events: EventBus;
   clock?: Clock;
   summarizer?: Summarizer;
   onMaintenanceReport?: (report: MaintenanceReport) => void;
 }): MemoryModule {
-  const store = new MemoryStore(deps.db, deps.limits, deps.clock ?? systemClock, deps.events);
-  const memory = new MemoryService(store);
-  const sessions = new SessionService(store);
-  const scheduler = new MaintenanceScheduler(store, deps.summarizer ?? new ExtractiveSummarizer(), deps.onMaintenanceReport);
-  memory.attachMaintenance((task) => scheduler.run(task, 'manual'));
-  // New warm/cold quotas and ages apply at once; the hot cache is sized at start.
-  const unsubscribe = deps.events.subscribe((name, payload) => {
-    if (name !== 'settings.changed') return;
-    const { hotSessionBytes: _fixedAtStart, ...updated } = limitsFromQuotas((payload as SettingsView).quotas);
-    Object.assign(store.limits, {
-      warmUserBytes: updated.warmUserBytes,
-      coldUserBytes: updated.coldUserBytes,
-      warmTtlMs: updated.warmTtlMs,
-      coldRetentionMs: updated.coldRetentionMs,
-    });
+  const { db } = deps;
+  const clock = deps.clock ?? systemClock;
+  // One copy the parts read; `applyQuotas` changes it in place.
+  const limits: MemoryLimits = { ...deps.limits };
+  const events = createMemoryEmitter();
+  const metrics = new Metrics();
+  const hot = new HotTier(limits.hotSessionBytes, limits.hotCapBytes);
+
+  // The ledger makes room through the entries and summaries, which are built after it.
+  const ledger = new UsageLedger(db, limits, {
+    deleteExpired: (userId) => {
+      entryStore.deleteExpiredOf(userId);
+      summaries.deleteStaleOf(userId);
+    },
+    demoteWarm: (userId, protectedEntryId, fits) => entryStore.demoteWarm(userId, protectedEntryId, fits),
   });
+  const search: SearchIndex = new SearchIndex(db, clock, {
+    entryText: (id) => entryStore.textForIndex(id),
+    entryIdsUpdatedSince: (time) => entryStore.idsUpdatedSince(time),
+    entryIdsAfter: (id, limit) => entryStore.idsAfter(id, limit),
+    eventsAfter: (seq, limit) => sessionStore.eventsForIndex(seq, limit),
+    lastEventSeq: () => sessionStore.lastSeq(),
+    summariesAfter: (id, limit) => summaries.forIndex(id, limit),
+  });
+  const entryStore: EntryStore = new EntryStore(db, limits, clock, ledger, search, hot, metrics);
+  const sessionStore: SessionStore = new SessionStore(db, limits, clock, ledger, search);
+  const summaries: SummaryStore = new SummaryStore(db, limits, clock, ledger, search);
+  const quotas = new QuotaWatch(ledger, hot, limits, metrics, events);
+  const customerData = new CustomerData(db, clock, entryStore, sessionStore, summaries, ledger, quotas, hot, events);
+  const entries = new Entries(db, entryStore, limits, clock, hot, search, quotas, metrics, events);
+  const sessions = new SessionService(sessionStore, hot, limits, clock, search, quotas, (userId, sessionId) => customerData.erase(userId, sessionId));
+  const scheduler = new MaintenanceScheduler(
+    db,
+    limits,
+    clock,
+    maintenanceJobs({ entries: entryStore, sessions: sessionStore, summaries, hot, metrics, summarizer: deps.summarizer ?? new ExtractiveSummarizer(), limits, clock }),
+    events,
+    deps.onMaintenanceReport,
+  );
+  const memory = new MemoryService({
+    entries,
+    entryStore,
+    sessions: sessionStore,
+    summaries,
+    search,
+    ledger,
+    customerData,
+    hot,
+    metrics,
+    limits,
+    lastRuns: () => scheduler.lastRuns(),
+  });
+  memory.attachMaintenance((task) => scheduler.run(task, 'manual'));
+  search.recover();
+
   return {
-    store,
     memory,
     sessions,
     scheduler,
     handlers: createMemoryHandlers({ memory, sessions }),
+    events,
+    usage: (userId, tier) => ledger.usage(userId, tier),
+    indexPending: () => search.flush(),
+    applyQuotas(quotas) {
+      const { hotSessionBytes: _fixedAtStart, hotCapBytes: _fixedToo, ...updated } = limitsFromQuotas(quotas);
+      limits.warmUserBytes = updated.warmUserBytes;
+      limits.coldUserBytes = updated.coldUserBytes;
+      limits.warmTtlMs = updated.warmTtlMs;
+      limits.coldRetentionMs = updated.coldRetentionMs;
+      ledger.limitsChanged();
+    },
     start: () => scheduler.start(),
     async close() {
-      unsubscribe();
       await scheduler.close();
-      store.clearIndexTimer();
-      if (deps.db.open) store.indexAllPending();
-      store.hot.clear();
+      search.close();
+      hot.clear();
     },
   };
 }
 
 export { createMemoryHandlers } from './handlers';
 export { limitsFromQuotas, type MemoryLimits } from './limits';
+export type { MemoryChange, MemoryEvents, QuotaWarning } from './events';

@@ -1,13 +1,16 @@
-import { createHash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import type { JsonValue } from '../../shared/contract/memory';
 import { foldAccents } from '../../shared/text';
 
 const WORD = /[\p{L}\p{N}]+/gu;
 
-
+/** The words of a text as the search index sees them: folded (no accents, lowercase), split on anything but letters and digits. */
 export function words(text: string): string[] {
-  return foldAccents(text).match(WORD) ?? [];
+  return foldedWords(foldAccents(text));
+}
+
+/** `words` of a text that is already folded. */
+export function foldedWords(folded: string): string[] {
+  return folded.match(WORD) ?? [];
 }
 
 /** The searchable text of a JSON value: its strings, numbers and object keys, capped so big values do not bloat the index. */
@@ -32,28 +35,6 @@ export function searchableText(value: JsonValue, maxChars = 8192): string {
   };
   visit(value);
   return parts.join(' ').slice(0, maxChars);
-}
-
-const scopeTokens = new LRUCache<string, string>({ max: 4096 });
-
-/** A token naming one customer inside the index, so a search never crosses customers. */
-export function scopeToken(userId: string): string {
-  let token = scopeTokens.get(userId);
-  if (token === undefined) {
-    token = 'u' + createHash('sha256').update(userId).digest('hex').slice(0, 24);
-    scopeTokens.set(userId, token);
-  }
-  return token;
-}
-
-/**
- * An FTS5 query for every word of `query` within one customer; null if no words. Whole words
- * only: a prefix term makes FTS5 merge every matching term's list, several times slower at 1M rows.
- */
-export function ftsQuery(userId: string, query: string): string | null {
-  const terms = words(query).slice(0, 16);
-  if (terms.length === 0) return null;
-  return [`scope:"${scopeToken(userId)}"`, ...terms.map((term) => `text:"${term}"`)].join(' AND ');
 }
 
 /** A short text for display, cut at a character boundary. */

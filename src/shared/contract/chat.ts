@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AppErrorShape } from '../errors';
 import { channel, event } from './define';
-import { sessionIdSchema, userIdSchema, type HistoryPage } from './memory';
+import { sessionIdSchema, userIdSchema } from './memory';
 
 export const chatMessageSchema = z.string().trim().min(1, 'message is empty').max(4000, 'message is longer than 4000 characters');
 
@@ -15,6 +15,7 @@ export type ChatEventBody =
   /** A callback replaced the text streamed so far in this model turn. */
   | { type: 'text_replaced'; agent: string; text: string }
   | { type: 'tool_call'; agent: string; callId: string; name: string; args: unknown }
+  /** Results of the product tools have the shapes in `toolResults.ts` (read them with `toolProducts`). */
   | { type: 'tool_result'; agent: string; callId: string; name: string; ok: boolean; result: Record<string, unknown> }
   | { type: 'transfer'; from: string; to: string }
   /** Gemini asked to wait (429 with Retry-After, or 503) and the run retries after `seconds`. */
@@ -34,11 +35,19 @@ export type ChatEventBody =
 export type ChatEvent = ChatEventBody & { runId: string; sessionId: string; userId: string; seq: number };
 
 export interface ChatSendResult {
+  /** The run id the renderer chose (echoed back). */
   runId: string;
   sessionId: string;
   /** `offline` means the embedded planner answers (no API key): the UI says so. */
   mode: ModelProvider;
 }
+
+/**
+ * A run's id. The renderer makes a fresh one (a random UUID) for each message and sends it with
+ * `chat.send`, so it knows which run the `chat.event`s belong to before the first one arrives; main
+ * refuses an id that is already in use with `conflict`.
+ */
+export const runIdSchema = z.uuid('run id must be a UUID');
 
 export const chatChannels = {
   'chat.send': channel<ChatSendResult>()(
@@ -48,21 +57,12 @@ export const chatChannels = {
         /** Omitted: a new session is created for this customer. */
         sessionId: sessionIdSchema.optional(),
         message: chatMessageSchema,
+        runId: runIdSchema,
       })
       .strict(),
   ),
-  'chat.cancel': channel<{ cancelled: boolean }>()(z.object({ runId: z.string().uuid() }).strict()),
-  /** The session's events, newest page first (the session service's paging). */
-  'chat.history': channel<HistoryPage>()(
-    z
-      .object({
-        userId: userIdSchema,
-        sessionId: sessionIdSchema,
-        before: z.string().regex(/^\d{1,18}$/, 'cursor is not one this app gave out').optional(),
-        limit: z.number().int().min(1).max(200).optional(),
-      })
-      .strict(),
-  ),
+  'chat.cancel': channel<{ cancelled: boolean }>()(z.object({ runId: runIdSchema }).strict()),
+  // A session's events are paged by `sessions.history` (memory contract); the chat reads them there.
 };
 
 export const chatEvents = {

@@ -4,9 +4,12 @@ import { appChannels, appEvents } from './app';
 import { chatChannels, chatEvents } from './chat';
 import { commerceChannels, commerceEvents } from './commerce';
 import { memoryChannels, memoryEvents } from './memory';
+import type { ChannelName, EventName } from './names';
 import { usageChannels } from './usage';
 
-/** Every request/response channel of the app, by name. Main, preload and the bridge derive from this. */
+export { channelNames, eventNames, isChannelName, isEventName, EVENT_IPC_CHANNEL, type ChannelName, type EventName } from './names';
+
+/** Every request/response channel of the app, by name, with its zod request schema. Main and the bridge derive from this. */
 export const contract = {
   ...appChannels,
   ...commerceChannels,
@@ -24,23 +27,19 @@ export const events = {
 };
 
 export type Contract = typeof contract;
-export type ChannelName = keyof Contract;
-export type EventName = keyof typeof events;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+/**
+ * The names list (names.ts, zod-free, what the preload bundles) and the schemas declare the same
+ * channels and events: this fails to compile when they drift (test/main/contract.test.ts checks it at run time too).
+ */
+export type NamesMatchSchemas = Holds<Same<[keyof Contract, keyof typeof events], [ChannelName, EventName]>>;
+
 export type RequestOf<C extends ChannelName> = z.input<Contract[C]['request']>;
 export type ParsedRequestOf<C extends ChannelName> = z.output<Contract[C]['request']>;
 export type ResponseOf<C extends ChannelName> = NonNullable<Contract[C]['response']>;
 export type EventPayloadOf<E extends EventName> = NonNullable<(typeof events)[E]['payload']>;
-
-export const channelNames = Object.keys(contract) as ChannelName[];
-export const eventNames = Object.keys(events) as EventName[];
-
-export function isChannelName(name: unknown): name is ChannelName {
-  return typeof name === 'string' && Object.hasOwn(contract, name);
-}
-
-export function isEventName(name: unknown): name is EventName {
-  return typeof name === 'string' && Object.hasOwn(events, name);
-}
 
 /**
  * What `window.api` is, in Electron (preload) and in a browser (web bridge) alike. Calls never
@@ -50,6 +49,3 @@ export interface WindowApi {
   invoke<C extends ChannelName>(channel: C, request: RequestOf<C>): Promise<Result<ResponseOf<C>>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayloadOf<E>) => void): () => void;
 }
-
-/** Names of the IPC message that carries pushed events from main to the preload. */
-export const EVENT_IPC_CHANNEL = 'mm:event';

@@ -244,6 +244,7 @@ export const memoryChannels = {
     z.object({ userId: userIdSchema, sessionId: sessionIdSchema.optional(), title: z.string().max(200).optional() }).strict(),
   ),
   'sessions.delete': channel<DeletedCounts>()(z.object({ userId: userIdSchema, sessionId: sessionIdSchema }).strict()),
+  /** A conversation's events, newest page first (each page oldest → newest): what the chat shows when it opens one. */
   'sessions.history': channel<HistoryPage>()(
     z
       .object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOOL_NAMES } from '../../../shared/agentNames';
 import type { Cart } from '../../../shared/commerce';
 import { isAppError } from '../../../shared/errors';
 import { FunctionTool, type ToolContext, type ToolResult } from '../tool';
@@ -60,13 +61,13 @@ export function createCartTools(commerce: CommercePort): FunctionTool[] {
   const itemId = z.string().trim().min(1).max(128);
   return [
     new FunctionTool({
-      name: 'get_cart',
+      name: TOOL_NAMES.getCart,
       description: "The current customer's cart: lines (itemId, sku, name, quantity, unit price, line total), total quantity and grand total in VND.",
       parameters: z.object({}).strict(),
       execute: async (_args, context) => cartForModel((await commerce.getCart({ customerId: context.userId, signal: context.signal })).cart),
     }),
     new FunctionTool({
-      name: 'create_cart',
+      name: TOOL_NAMES.createCart,
       description: 'Make sure the customer has a cart; an existing cart is kept, never replaced.',
       parameters: z.object({}).strict(),
       execute: async (_args, context) => {
@@ -75,13 +76,13 @@ export function createCartTools(commerce: CommercePort): FunctionTool[] {
       },
     }),
     new FunctionTool({
-      name: 'add_to_cart',
+      name: TOOL_NAMES.addToCart,
       description: "Add a product (sku from search results) to the customer's cart. Call once per product: it is never added twice.",
       parameters: z.object({ sku: z.string().trim().min(1).max(64), quantity: z.number().int().min(1).max(99).default(1) }).strict(),
       execute: ({ sku, quantity }, context) => addOnce(commerce, sku, quantity, context),
     }),
     new FunctionTool({
-      name: 'update_cart_item',
+      name: TOOL_NAMES.updateCartItem,
       description: 'Set the quantity of a cart line (itemId from get_cart); 0 removes the line.',
       parameters: z.object({ item_id: itemId, quantity: z.number().int().min(0).max(99) }).strict(),
       execute: async ({ item_id, quantity }, context) => {
@@ -94,7 +95,7 @@ export function createCartTools(commerce: CommercePort): FunctionTool[] {
       },
     }),
     new FunctionTool({
-      name: 'remove_cart_item',
+      name: TOOL_NAMES.removeCartItem,
       description: 'Remove a line from the cart (itemId from get_cart).',
       parameters: z.object({ item_id: itemId }).strict(),
       execute: async ({ item_id }, context) => {

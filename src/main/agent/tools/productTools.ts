@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOOL_NAMES } from '../../../shared/agentNames';
 import type { ProductDetail, ProductSearchResult, ProductSummary } from '../../../shared/commerce';
 import { FunctionTool, type ToolResult } from '../tool';
 import type { CommercePort } from '../ports';
@@ -45,7 +46,7 @@ export function createProductTools(commerce: CommercePort): {
   ingredients: FunctionTool;
 } {
   const search = new FunctionTool({
-    name: 'search_products',
+    name: TOOL_NAMES.searchProducts,
     description:
       'Search the MM Mega Market catalog (Vietnamese or English words, accents optional). Returns up to `limit` products with sku, name, price and original price in VND, unit and stock, plus which fallback step found them and what was tried.',
     parameters: z.object({ query: querySchema, limit: z.number().int().min(1).max(10).default(5) }).strict(),
@@ -53,13 +54,13 @@ export function createProductTools(commerce: CommercePort): {
       searchForModel(await commerce.searchProducts({ query, pageSize: limit, signal: context.signal }), limit),
   });
   const details = new FunctionTool({
-    name: 'get_product_details',
+    name: TOOL_NAMES.productDetails,
     description: 'Details of one product by sku: name, price, original price, unit, stock, categories and a short plain-text description.',
     parameters: z.object({ sku: skuSchema }).strict(),
     execute: async ({ sku }, context) => detailForModel(await commerce.getProduct({ sku, signal: context.signal })),
   });
   const compare = new FunctionTool({
-    name: 'compare_products',
+    name: TOOL_NAMES.compareProducts,
     description: 'Side-by-side facts (price, original price, unit, stock) of 2 to 4 products by sku.',
     parameters: z.object({ skus: z.array(skuSchema).min(2).max(4) }).strict(),
     execute: async ({ skus }, context) => {
@@ -68,7 +69,7 @@ export function createProductTools(commerce: CommercePort): {
     },
   });
   const ingredients = new FunctionTool({
-    name: 'find_ingredients',
+    name: TOOL_NAMES.findIngredients,
     description:
       'For a dish, look up each ingredient you list (e.g. phở bò: bánh phở, thịt bò, hành tây, quế hồi) and return the best matching product of each, or null.',
     parameters: z.object({ dish: z.string().trim().min(1).max(100), ingredients: z.array(querySchema).min(1).max(12) }).strict(),

@@ -1,4 +1,5 @@
-import { isChannelName, isEventName, type EventName, type WindowApi } from '../../../shared/contract';
+import type { WindowApi } from '../../../shared/contract';
+import { isChannelName, isEventName, type EventName } from '../../../shared/contract/names';
 import type { Result } from '../../../shared/errors';
 
 const TOKEN_KEY = 'mm-bridge-token';

@@ -2,35 +2,24 @@ import { useEffect } from 'react';
 import { useT } from '../i18n';
 import { useAppStore, type Pane } from '../store/appStore';
 import { useCartStore } from '../store/cartStore';
-import { useChatStore } from '../store/chatStore';
+import { subscribeContractEvents } from '../store/contractEvents';
 import { useCustomerStore } from '../store/customerStore';
 import { useMemoryStore } from '../store/memoryStore';
 import { Banners } from './Banners';
 import { CartPane } from './CartPane';
 import { ChatPane } from './ChatPane';
-import { MemoryPane } from './MemoryPane';
+import { MemoryPane } from './memory/MemoryPane';
 import { SettingsDialog } from './SettingsDialog';
 
 const panes: Pane[] = ['chat', 'cart', 'memory'];
 
-/** Events main pushes, routed to the stores that own the data. */
+/** Loads the app's info and routes the events main pushes to the stores that own the data. */
 function useContractEvents() {
   const load = useAppStore((state) => state.load);
-  const applySettings = useAppStore((state) => state.applySettings);
   useEffect(() => {
     void load();
-    const unsubscribe = [
-      window.api.on('settings.changed', applySettings),
-      window.api.on('chat.event', (event) => {
-        useChatStore.getState().receive(event);
-        if (event.type === 'done') void useCustomerStore.getState().refreshSessions();
-      }),
-      window.api.on('cart.changed', (change) => useCartStore.getState().receive(change)),
-      window.api.on('memory.quotaWarning', (warning) => useMemoryStore.getState().warn(warning)),
-      window.api.on('app.notice', (notice) => useAppStore.getState().setNotice(notice)),
-    ];
-    return () => unsubscribe.forEach((off) => off());
-  }, [load, applySettings]);
+    return subscribeContractEvents();
+  }, [load]);
 }
 
 export function App() {

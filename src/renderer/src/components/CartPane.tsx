@@ -1,3 +1,4 @@
+import { useShallow } from 'zustand/react/shallow';
 import { formatVnd } from '../format';
 import { useT } from '../i18n';
 import { useCartStore } from '../store/cartStore';
@@ -6,8 +7,12 @@ import { useCustomerStore } from '../store/customerStore';
 export function CartPane() {
   const t = useT();
   const customerId = useCustomerStore((state) => state.customerId);
-  const { cart, sync, error, recreated } = useCartStore();
-  const { update, remove, retry, load } = useCartStore.getState();
+  const { cart, sync, error, recreated } = useCartStore(
+    useShallow((state) => ({ cart: state.cart, sync: state.sync, error: state.error, recreated: state.recreated })),
+  );
+  const { update, remove, retry, load } = useCartStore(
+    useShallow((state) => ({ update: state.update, remove: state.remove, retry: state.retry, load: state.load })),
+  );
 
   if (!customerId) return <p className="empty-state muted">{t('cart.noCustomer')}</p>;
 

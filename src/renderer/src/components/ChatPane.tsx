@@ -1,5 +1,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { isAgentName, isCartToolName, isMemoryToolName, isProductToolName } from '../../../shared/agentNames';
+import type { SearchStep } from '../../../shared/commerce';
 import type { TokenCounts } from '../../../shared/contract/usage';
 import type { Language } from '../../../shared/settings';
 import { formatCount } from '../format';
@@ -11,12 +14,6 @@ import { useCustomerStore } from '../store/customerStore';
 import { CustomerBar } from './CustomerBar';
 import { Markdown } from './Markdown';
 import { ProductCard } from './ProductCard';
-
-const memoryTools = new Set(['memorize', 'memorize_list', 'get_memory', 'forget', 'search_memory']);
-const cartTools = new Set(['get_cart', 'create_cart', 'add_to_cart', 'update_cart_item', 'remove_cart_item']);
-const productTools = new Set(['search_products', 'get_product_details', 'compare_products', 'find_ingredients']);
-
-const agentNames = new Set(['mm_assistant', 'product_agent', 'cart_agent', 'summarizer_agent']);
 
 /** Estimated counts (offline planner) are marked as approximate. */
 function tokenCount(counts: TokenCounts, value: number, language: Language): string {
@@ -35,7 +32,7 @@ function turnUsageText(t: Translate, usage: TokenCounts, language: Language): st
 }
 
 function agentLabel(t: Translate, agent: string): string {
-  return agentNames.has(agent) ? t(`agent.${agent}` as StringKey) : agent;
+  return isAgentName(agent) ? t(`agent.${agent}`) : agent;
 }
 
 function activityText(t: Translate, run: RunState): string {
@@ -43,16 +40,28 @@ function activityText(t: Translate, run: RunState): string {
   const activity = run.activity;
   if (!activity) return t('activity.working');
   if ('transferTo' in activity) return t('activity.transfer', { agent: agentLabel(t, activity.transferTo) });
-  if (cartTools.has(activity.tool)) return t('activity.cart');
-  if (memoryTools.has(activity.tool)) return t('activity.memory');
-  return productTools.has(activity.tool) ? t(`activity.${activity.tool}` as StringKey) : t('activity.working');
+  if (isCartToolName(activity.tool)) return t('activity.cart');
+  if (isMemoryToolName(activity.tool)) return t('activity.memory');
+  return isProductToolName(activity.tool) ? t(`activity.${activity.tool}`) : t('activity.working');
 }
 
 export function ChatPane() {
   const t = useT();
   const customerId = useCustomerStore((state) => state.customerId);
   const sessionId = useCustomerStore((state) => state.sessionId);
-  const { items, run, olderCursor, loadingOlder, loadError, turnUsage, conversationUsage } = useChatStore();
+  const { items, run, olderCursor, loadingOlder, loadError, turnUsage, conversationUsage } = useChatStore(
+    useShallow((state) => ({
+      items: state.items,
+      run: state.run,
+      olderCursor: state.olderCursor,
+      loadingOlder: state.loadingOlder,
+      loadError: state.loadError,
+      turnUsage: state.turnUsage,
+      conversationUsage: state.conversationUsage,
+    })),
+  );
+  const sendMessage = useChatStore((state) => state.send);
+  const cancel = useChatStore((state) => state.cancel);
   const language = useAppStore((state) => state.language);
   const [draft, setDraft] = useState('');
 
@@ -67,7 +76,7 @@ export function ChatPane() {
     const message = text.trim();
     if (!message || run) return;
     setDraft('');
-    const startedIn = await useChatStore.getState().send(message);
+    const startedIn = await sendMessage(message);
     const customers = useCustomerStore.getState();
     if (startedIn && startedIn !== customers.sessionId) {
       customers.selectSession(startedIn);
@@ -85,11 +94,11 @@ export function ChatPane() {
   useEffect(() => {
     if (!run) return;
     const onEscape = (event: globalThis.KeyboardEvent) => {
-      if (event.key === 'Escape') void useChatStore.getState().cancel();
+      if (event.key === 'Escape') void cancel();
     };
     window.addEventListener('keydown', onEscape);
     return () => window.removeEventListener('keydown', onEscape);
-  }, [run]);
+  }, [run, cancel]);
 
   if (!customerId) {
     return (
@@ -140,7 +149,7 @@ export function ChatPane() {
           onKeyDown={onKeyDown}
         />
         {run ? (
-          <button type="button" className="danger" onClick={() => void useChatStore.getState().cancel()}>
+          <button type="button" className="danger" onClick={() => void cancel()}>
             {t('chat.stop')}
           </button>
         ) : (
@@ -236,10 +245,8 @@ function errorTitle(t: Translate, code: string): string {
   return knownErrors.has(code) ? t(`error.${code}` as StringKey) : t('chat.error');
 }
 
-const searchSteps = new Set(['exact', 'folded', 'units', 'fewer_terms', 'name_match', 'category', 'none']);
-
-function stepLabel(t: Translate, step: string): string {
-  return searchSteps.has(step) ? t(`step.${step}` as StringKey) : step;
+function stepLabel(t: Translate, step: SearchStep): string {
+  return t(`step.${step}`);
 }
 
 function usageOf(item: ChatItem, turnUsage: Record<string, TokenCounts>): TokenCounts | undefined {

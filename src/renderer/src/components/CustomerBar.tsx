@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { formatDateTime } from '../format';
 import { useT } from '../i18n';
 import { useAppStore } from '../store/appStore';
@@ -8,8 +9,17 @@ import { useCustomerStore } from '../store/customerStore';
 export function CustomerBar() {
   const t = useT();
   const language = useAppStore((state) => state.language);
-  const { customerId, sessionId, sessions, recent, error } = useCustomerStore();
-  const { openCustomer, selectSession, newSession, deleteSession } = useCustomerStore.getState();
+  const { customerId, sessionId, sessions, recent, error } = useCustomerStore(
+    useShallow((state) => ({ customerId: state.customerId, sessionId: state.sessionId, sessions: state.sessions, recent: state.recent, error: state.error })),
+  );
+  const { openCustomer, selectSession, newSession, deleteSession } = useCustomerStore(
+    useShallow((state) => ({
+      openCustomer: state.openCustomer,
+      selectSession: state.selectSession,
+      newSession: state.newSession,
+      deleteSession: state.deleteSession,
+    })),
+  );
   const [draft, setDraft] = useState('');
   const [confirmingDelete, setConfirmingDelete] = useState(false);
 

@@ -1,10 +1,11 @@
 import { useState } from 'react';
+import type { ToolProduct } from '../../../shared/contract/toolResults';
 import { formatVnd } from '../format';
 import { useT } from '../i18n';
 import { useCartStore } from '../store/cartStore';
-import type { ProductCardData } from '../store/chatStore';
 
-export function ProductCard({ product, canAdd }: { product: ProductCardData; canAdd: boolean }) {
+/** A product as a tool result carries it (contract/toolResults.ts). */
+export function ProductCard({ product, canAdd }: { product: ToolProduct; canAdd: boolean }) {
   const t = useT();
   const add = useCartStore((state) => state.add);
   const [quantity, setQuantity] = useState(1);

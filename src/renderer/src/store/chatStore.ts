@@ -1,34 +1,25 @@
 import { create } from 'zustand';
 import type { ChatEvent } from '../../../shared/contract/chat';
 import type { SessionEvent } from '../../../shared/contract/memory';
+import { toolProducts, type ToolProduct } from '../../../shared/contract/toolResults';
 import type { TokenCounts, UsageTotals } from '../../../shared/contract/usage';
+import type { SearchStep } from '../../../shared/commerce';
 import { ApiError, call } from '../api/client';
-
-/** A product as the agent's tools present it (already shaped in main). */
-export interface ProductCardData {
-  sku: string;
-  name: string;
-  brand?: string;
-  unit: string | null;
-  price: number;
-  originalPrice: number;
-  discountPercent: number;
-  inStock: boolean;
-  imageUrl: string | null;
-}
 
 export type ChatItem =
   | { id: string; kind: 'user'; text: string; timestamp: number }
   /** `turnId` is the run that wrote it (the key of its token use); null for events stored without one. */
   | { id: string; kind: 'assistant'; agent: string; text: string; timestamp: number; streaming: boolean; turnId: string | null }
-  | { id: string; kind: 'products'; tool: string; products: ProductCardData[]; foundBy: string | null; tried: string[] }
+  | { id: string; kind: 'products'; tool: string; products: ToolProduct[]; foundBy: SearchStep | null; tried: string[] }
   | { id: string; kind: 'transfer'; from: string; to: string }
   | { id: string; kind: 'notice'; text: 'cancelled' }
   | { id: string; kind: 'error'; code: string; message: string; retryText: string | null };
 
 export interface RunState {
+  /** Chosen here, before `chat.send`: the run's events are recognised by it from the first one. */
   runId: string;
-  sessionId: string;
+  /** Null for a message that starts a new conversation, until its first event or `chat.send`'s answer names it. */
+  sessionId: string | null;
   /** The tool being called right now, or a transfer target. */
   activity: { tool: string } | { transferTo: string } | null;
   /** Gemini asked the run to wait before it retries; cleared by the next event of the run. */
@@ -36,14 +27,19 @@ export interface RunState {
 }
 
 const PAGE_SIZE = 100;
-const MAX_EARLY_EVENTS = 500;
 
 /**
- * Events can arrive before `chat.send` has answered with the run id (the run starts at once);
- * they wait here until the run is known.
+ * A fresh run id (a random UUID, version 4). `crypto.randomUUID` exists only in secure contexts
+ * (the app and the bridge page on loopback are); the fallback makes the same from random bytes.
  */
-const earlyEvents: ChatEvent[] = [];
-let awaitingRunId = false;
+export function newRunId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 interface ChatState {
   userId: string | null;
@@ -70,46 +66,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function asProduct(value: unknown): ProductCardData | null {
-  if (!isRecord(value) || typeof value.sku !== 'string' || typeof value.name !== 'string' || typeof value.price !== 'number') return null;
-  return {
-    sku: value.sku,
-    name: value.name,
-    ...(typeof value.brand === 'string' ? { brand: value.brand } : {}),
-    unit: typeof value.unit === 'string' ? value.unit : null,
-    price: value.price,
-    originalPrice: typeof value.originalPrice === 'number' ? value.originalPrice : value.price,
-    discountPercent: typeof value.discountPercent === 'number' ? value.discountPercent : 0,
-    inStock: value.inStock !== false,
-    imageUrl: typeof value.imageUrl === 'string' ? value.imageUrl : null,
-  };
-}
-
-/** Products in a tool result: search (`items`), compare (`products`), ingredients (`ingredients: [{product}]`), details (the product). */
-export function productsOf(result: unknown): ProductCardData[] {
-  if (!isRecord(result)) return [];
-  const candidates: unknown[] = Array.isArray(result.items)
-    ? result.items
-    : Array.isArray(result.products)
-      ? result.products
-      : Array.isArray(result.ingredients)
-        ? result.ingredients.map((entry) => (isRecord(entry) ? entry.product : null))
-        : [result];
-  return candidates.map(asProduct).filter((product): product is ProductCardData => product !== null);
-}
-
+/** Product cards for a tool result that carries products (by the tool's schema in the contract); null otherwise. */
 function productsItem(id: string, tool: string, result: unknown): ChatItem | null {
-  const products = productsOf(result);
-  if (products.length === 0) return null;
-  const record = isRecord(result) ? result : {};
-  return {
-    id,
-    kind: 'products',
-    tool,
-    products,
-    foundBy: typeof record.foundBy === 'string' ? record.foundBy : null,
-    tried: Array.isArray(record.tried) ? record.tried.filter((entry): entry is string => typeof entry === 'string') : [],
-  };
+  const found = toolProducts(tool, result);
+  if (!found || found.products.length === 0) return null;
+  return { id, kind: 'products', tool: found.tool, products: found.products, foundBy: found.foundBy, tried: found.tried };
 }
 
 function textOf(content: unknown): string {
@@ -204,13 +165,19 @@ export const useChatStore = create<ChatState>()((set, get) => ({
     const { userId, sessionId, run } = get();
     if (!userId || run) return null;
     const now = Date.now();
-    set({ items: [...get().items, { id: `local-${now}`, kind: 'user', text, timestamp: now }], lastUserText: text });
-    awaitingRunId = true;
+    // The run is known before `chat.send` answers: its first events may arrive before the answer does.
+    const runId = newRunId();
+    set({
+      items: [...get().items, { id: `local-${now}`, kind: 'user', text, timestamp: now }],
+      lastUserText: text,
+      run: { runId, sessionId, activity: null, waiting: null },
+    });
     try {
-      const started = await call('chat.send', sessionId ? { userId, sessionId, message: text } : { userId, message: text });
-      set({ sessionId: started.sessionId, run: { runId: started.runId, sessionId: started.sessionId, activity: null, waiting: null } });
-      awaitingRunId = false;
-      for (const event of earlyEvents.splice(0)) if (event.runId === started.runId) get().receive(event);
+      const started = await call('chat.send', { userId, ...(sessionId ? { sessionId } : {}), message: text, runId });
+      // A new conversation is now open here, unless the staff moved on (its first event may have opened it already).
+      if (get().userId === userId && get().sessionId === sessionId) set({ sessionId: started.sessionId });
+      const current = get().run;
+      if (current?.runId === runId && current.sessionId === null) set({ run: { ...current, sessionId: started.sessionId } });
       return started.sessionId;
     } catch (error) {
       const failure = error instanceof ApiError ? error : null;
@@ -219,11 +186,9 @@ export const useChatStore = create<ChatState>()((set, get) => ({
           ...get().items,
           { id: `error-${now}`, kind: 'error', code: failure?.code ?? 'internal', message: error instanceof Error ? error.message : String(error), retryText: text },
         ],
+        run: get().run?.runId === runId ? null : get().run,
       });
       return null;
-    } finally {
-      awaitingRunId = false;
-      earlyEvents.length = 0;
     }
   },
 
@@ -233,14 +198,19 @@ export const useChatStore = create<ChatState>()((set, get) => ({
   },
 
   receive(event) {
-    const { run: active, sessionId } = get();
-    if (awaitingRunId) {
-      if (earlyEvents.length < MAX_EARLY_EVENTS) earlyEvents.push(event);
+    const active = get().run;
+    // Only the run this window started, recognised by the id it chose (other windows' runs are theirs).
+    if (!active || event.runId !== active.runId) return;
+    if (active.sessionId !== null && event.sessionId !== active.sessionId) return;
+    // The first event of a run that started a new conversation names it, if that conversation is still the open one.
+    if (active.sessionId === null && get().sessionId === null && get().userId === event.userId) set({ sessionId: event.sessionId });
+    if (event.userId !== get().userId || event.sessionId !== get().sessionId) {
+      // The staff opened another conversation meanwhile: nothing to show there, but the run has ended.
+      if (event.type === 'done') set({ run: null });
       return;
     }
-    if (!active || event.sessionId !== sessionId || event.runId !== active.runId) return;
     // A wait Gemini asked for lasts until the run's next event, whatever it is.
-    const run: RunState = active.waiting ? { ...active, waiting: null } : active;
+    const run: RunState = active.waiting || active.sessionId === null ? { ...active, sessionId: event.sessionId, waiting: null } : active;
     const items = [...get().items];
     const last = items[items.length - 1];
     const streamingId = `${event.runId}-text-${event.seq}`;

@@ -1,5 +1,7 @@
 import { create } from 'zustand';
 import type {
+  CustomerExport,
+  DeletedCounts,
   JsonValue,
   MaintenanceReport,
   MaintenanceTask,
@@ -8,6 +10,7 @@ import type {
   MemoryTier,
   MemoryValueView,
   QuotaWarning,
+  SessionView,
   SummaryView,
 } from '../../../shared/contract/memory';
 import { call } from '../api/client';
@@ -51,7 +54,10 @@ interface MemoryState {
   report: MaintenanceReport | null;
   /** Summaries of the selected customer's old conversations. */
   summaries: SummaryView[];
+  /** The selected customer's conversations, to narrow the list to one. */
+  sessions: SessionView[];
   setFilters(filters: Partial<MemoryFilters>): Promise<void>;
+  loadSessions(): Promise<void>;
   reload(): Promise<void>;
   loadMore(): Promise<void>;
   select(entry: MemoryEntryView): Promise<void>;
@@ -60,6 +66,10 @@ interface MemoryState {
   forget(entry: MemoryEntryView): Promise<void>;
   refreshStats(): Promise<void>;
   runMaintenance(task: MaintenanceTask): Promise<void>;
+  /** Everything kept about the customer, as JSON for the staff to hand over. */
+  exportCustomer(userId: string): Promise<CustomerExport>;
+  /** Deletes everything kept about the customer and shows all customers again. */
+  deleteCustomer(userId: string): Promise<DeletedCounts>;
   warn(warning: QuotaWarning): void;
 }
 
@@ -84,6 +94,7 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 export const useMemoryStore = create<MemoryState>()((set, get) => ({
   filters: { userId: '', sessionId: '', tier: '', query: '', keyContains: '', minBytes: 0, olderThanDays: 0 },
   summaries: [],
+  sessions: [],
   entries: [],
   nextCursor: null,
   loading: false,
@@ -99,6 +110,19 @@ export const useMemoryStore = create<MemoryState>()((set, get) => ({
   async setFilters(filters) {
     set({ filters: { ...get().filters, ...filters } });
     await get().reload();
+  },
+  async loadSessions() {
+    const { userId } = get().filters;
+    if (!userId) {
+      set({ sessions: [] });
+      return;
+    }
+    try {
+      const { sessions } = await call('sessions.list', { userId });
+      if (get().filters.userId === userId) set({ sessions });
+    } catch {
+      if (get().filters.userId === userId) set({ sessions: [] });
+    }
   },
   async reload() {
     const filters = get().filters;
@@ -182,6 +206,12 @@ export const useMemoryStore = create<MemoryState>()((set, get) => ({
     } finally {
       set({ running: null });
     }
+  },
+  exportCustomer: (userId) => call('memory.export', { userId }),
+  async deleteCustomer(userId) {
+    const counts = await call('memory.deleteCustomer', { userId });
+    await get().setFilters({ userId: '', sessionId: '' });
+    return counts;
   },
   warn(warning) {
     const others = get().warnings.filter((item) => !(item.userId === warning.userId && item.quota === warning.quota));

@@ -5,17 +5,17 @@ import { foldAccents } from '../../../shared/text';
  * Vietnamese names with diacritics, brands, selling units, VND prices, discounts and stock.
  */
 
-export interface StandinCategory {
+export interface DemoCategory {
   id: number;
   uid: string;
   name: string;
   urlKey: string;
   urlPath: string;
   parentId: number;
-  children: StandinCategory[];
+  children: DemoCategory[];
 }
 
-export interface StandinProduct {
+export interface DemoProduct {
   id: number;
   uid: string;
   sku: string;
@@ -32,11 +32,11 @@ export interface StandinProduct {
   description: string;
 }
 
-export interface StandinCatalog {
-  root: StandinCategory;
-  categories: Map<number, StandinCategory>;
-  products: StandinProduct[];
-  bySku: Map<string, StandinProduct>;
+export interface DemoCatalog {
+  root: DemoCategory;
+  categories: Map<number, DemoCategory>;
+  products: DemoProduct[];
+  bySku: Map<string, DemoProduct>;
 }
 
 /** [unit, min VND, max VND] */
@@ -129,18 +129,18 @@ export interface CatalogOptions {
   minProducts?: number;
 }
 
-export function generateCatalog(options: CatalogOptions = {}): StandinCatalog {
+export function generateCatalog(options: CatalogOptions = {}): DemoCatalog {
   const random = prng(options.seed ?? 20_241_122);
   const minProducts = options.minProducts ?? 5200;
-  const categories = new Map<number, StandinCategory>();
-  const root: StandinCategory = { id: 2, uid: uidOf(2), name: 'Danh mục sản phẩm', urlKey: 'root', urlPath: '', parentId: 1, children: [] };
+  const categories = new Map<number, DemoCategory>();
+  const root: DemoCategory = { id: 2, uid: uidOf(2), name: 'Danh mục sản phẩm', urlKey: 'root', urlPath: '', parentId: 1, children: [] };
   categories.set(root.id, root);
   let nextCategoryId = 10;
-  const departments = new Map<string, StandinCategory>();
-  const addCategory = (name: string, parent: StandinCategory): StandinCategory => {
+  const departments = new Map<string, DemoCategory>();
+  const addCategory = (name: string, parent: DemoCategory): DemoCategory => {
     const id = nextCategoryId++;
     const urlKey = slugify(name);
-    const category: StandinCategory = {
+    const category: DemoCategory = {
       id,
       uid: uidOf(id),
       name,
@@ -159,7 +159,7 @@ export function generateCatalog(options: CatalogOptions = {}): StandinCatalog {
     const department = departments.get(template.department) ?? addCategory(template.department, root);
     departments.set(template.department, department);
     const category = addCategory(template.category, department);
-    const all: { template: Template; category: StandinCategory; base: string; brand: string; variant: string; unit: UnitPrice }[] = [];
+    const all: { template: Template; category: DemoCategory; base: string; brand: string; variant: string; unit: UnitPrice }[] = [];
     for (const base of template.bases)
       for (const brand of template.brands)
         for (const variant of template.variants)
@@ -175,8 +175,8 @@ export function generateCatalog(options: CatalogOptions = {}): StandinCatalog {
   let share = Math.ceil(minProducts / combos.length);
   while (combos.reduce((sum, list) => sum + Math.min(share, list.length), 0) < minProducts) share++;
 
-  const products: StandinProduct[] = [];
-  const bySku = new Map<string, StandinProduct>();
+  const products: DemoProduct[] = [];
+  const bySku = new Map<string, DemoProduct>();
   for (const list of combos) {
     for (const { category, base, brand, variant, unit } of list.slice(0, share)) {
       const id = products.length + 1;
@@ -187,7 +187,7 @@ export function generateCatalog(options: CatalogOptions = {}): StandinCatalog {
       const finalPrice = discounted ? roundTo(regularPrice * (1 - (0.05 + random() * 0.25)), 100) : regularPrice;
       const outOfStock = random() < 0.08;
       const sku = String(100_000 + id * 7);
-      const product: StandinProduct = {
+      const product: DemoProduct = {
         id,
         uid: uidOf(id),
         sku,

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { foldAccents } from '../../../shared/text';
 import { tokenize } from '../text';
-import type { StandinCatalog, StandinCategory, StandinProduct } from './catalog';
+import type { DemoCatalog, DemoCategory, DemoProduct } from './catalog';
 
 /** Magento's own limits and messages, so the client meets what the real store says. */
 export const MIN_QUERY_LENGTH = 3;
@@ -18,7 +18,7 @@ interface CartLineState {
   quantity: number;
 }
 
-interface CartState {
+export interface DemoCart {
   id: string;
   lines: CartLineState[];
   nextLine: number;
@@ -54,19 +54,21 @@ interface ProductsArgs {
 }
 
 /**
- * The stand-in store's data and behaviour: catalog search as Magento does it (every keyword must
- * match a word, no accent folding), pagination limits, carts with `user_errors`, Magento's messages.
+ * The demo store's data and behaviour, as graphql-js root resolvers: catalog search as Magento does
+ * it (every keyword must match a word, no accent folding), pagination limits, carts with
+ * `user_errors`, Magento's messages.
  */
-export class StandinStore {
-  private readonly carts = new Map<string, CartState>();
+export class DemoResolvers {
+  /** Guest carts by id; they live as long as the store. */
+  readonly carts = new Map<string, DemoCart>();
   private readonly productViews = new Map<string, Record<string, unknown>>();
   private readonly categoryViews = new Map<number, Record<string, unknown>>();
-  private readonly searchIndex: { product: StandinProduct; words: Set<string> }[];
+  private readonly searchIndex: { product: DemoProduct; words: Set<string> }[];
   private readonly productCounts = new Map<number, number>();
-  private readonly byArtNo: Map<string, StandinProduct>;
+  private readonly byArtNo: Map<string, DemoProduct>;
 
   constructor(
-    readonly catalog: StandinCatalog,
+    readonly catalog: DemoCatalog,
     private readonly storeCode: string,
     private baseUrl = 'http://127.0.0.1',
   ) {
@@ -89,11 +91,6 @@ export class StandinStore {
   setBaseUrl(baseUrl: string): void {
     this.baseUrl = baseUrl;
     this.productViews.clear();
-  }
-
-  /** Forgets every cart, as a store does when carts expire; a test knob. */
-  dropCarts(): void {
-    this.carts.clear();
   }
 
   /** The operations' root resolvers (graphql-js `rootValue`). */
@@ -170,7 +167,7 @@ export class StandinStore {
     }
     if (!search && !args.filter) throw storeError("'search' or 'filter' input argument is required.", 'graphql-input');
 
-    let matches: { product: StandinProduct; score: number }[];
+    let matches: { product: DemoProduct; score: number }[];
     const skuFilter = args.filter?.sku;
     if (skuFilter && !search) {
       const skus = skuFilter.eq ? [skuFilter.eq] : (skuFilter.in ?? []).filter((sku): sku is string => !!sku);
@@ -211,7 +208,7 @@ export class StandinStore {
     };
   }
 
-  private passesFilter(product: StandinProduct, filter: ProductsArgs['filter']): boolean {
+  private passesFilter(product: DemoProduct, filter: ProductsArgs['filter']): boolean {
     if (!filter) return true;
     const eqMatches = (value: string, condition: FilterEq | null | undefined) =>
       !condition || (condition.eq ? condition.eq === value : condition.in ? condition.in.includes(value) : true);
@@ -234,7 +231,7 @@ export class StandinStore {
     return true;
   }
 
-  private relevance(product: StandinProduct, terms: string[]): number {
+  private relevance(product: DemoProduct, terms: string[]): number {
     const name = tokenize(product.name);
     return terms.reduce((score, term) => score + (name.includes(term) ? 2 : 1), 0) - name.length * 0.01;
   }
@@ -250,7 +247,7 @@ export class StandinStore {
 
   private findCategories(filters: { ids?: FilterEq; category_uid?: FilterEq; parent_id?: FilterEq } | null | undefined) {
     const all = [...this.catalog.categories.values()];
-    const pick = (category: StandinCategory) => {
+    const pick = (category: DemoCategory) => {
       const test = (value: string, condition: FilterEq | undefined) =>
         !condition || (condition.eq ? condition.eq === value : (condition.in ?? []).includes(value));
       return test(String(category.id), filters?.ids) && test(category.uid, filters?.category_uid) && test(String(category.parentId), filters?.parent_id);
@@ -259,7 +256,7 @@ export class StandinStore {
     return found.map((category) => this.categoryView(category));
   }
 
-  private categoryView(category: StandinCategory): Record<string, unknown> {
+  private categoryView(category: DemoCategory): Record<string, unknown> {
     let view = this.categoryViews.get(category.id);
     if (!view) {
       view = {
@@ -283,7 +280,7 @@ export class StandinStore {
     return view;
   }
 
-  private productView(product: StandinProduct): Record<string, unknown> {
+  private productView(product: DemoProduct): Record<string, unknown> {
     let view = this.productViews.get(product.sku);
     if (!view) {
       const image = { url: `${this.baseUrl}/media/catalog/product/${product.sku}.svg`, label: product.name };
@@ -326,13 +323,13 @@ export class StandinStore {
     return view;
   }
 
-  private newCart(): CartState {
-    const cart: CartState = { id: crypto.randomBytes(24).toString('base64url').slice(0, 32), lines: [], nextLine: 1 };
+  private newCart(): DemoCart {
+    const cart: DemoCart = { id: crypto.randomBytes(24).toString('base64url').slice(0, 32), lines: [], nextLine: 1 };
     this.carts.set(cart.id, cart);
     return cart;
   }
 
-  private cartOf(cartId: string): CartState {
+  private cartOf(cartId: string): DemoCart {
     const cart = this.carts.get(cartId);
     if (!cart) throw storeError(`Could not find a cart with ID "${cartId}"`, 'graphql-no-such-entity');
     return cart;
@@ -366,7 +363,7 @@ export class StandinStore {
     return { cart: this.cartView(cart), user_errors: userErrors };
   }
 
-  private cartView(cart: CartState) {
+  private cartView(cart: DemoCart) {
     const items = cart.lines.map((line) => {
       const product = this.catalog.bySku.get(line.sku)!;
       const rowTotal = product.finalPrice * line.quantity;

@@ -1,5 +1,4 @@
 import http from 'node:http';
-import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import {
   execute,
@@ -10,142 +9,79 @@ import {
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
-import { generateCatalog, prng, type StandinCatalog } from './catalog';
-import { StandinStore } from './resolvers';
-import { buildStandinSchema } from './schema';
+import { generateCatalog, type DemoCatalog } from './catalog';
+import { DemoResolvers } from './resolvers';
 
-/** Failures a test can switch on at run time. Rates are 0..1, drawn from a seeded generator. */
-export interface StandinFaults {
-  latencyMs: number;
-  /** Share of GraphQL requests answered 503. */
-  errorRate: number;
-  /** Share answered 429 with `Retry-After: retryAfterSeconds`. */
-  rateLimitRate: number;
-  retryAfterSeconds: number;
-  /** Share whose connection is reset after half a response. */
-  resetRate: number;
-  /** Every request gets Magento's HTML maintenance page (503). */
-  maintenance: boolean;
-  /** Requests get no answer at all until the server closes. */
-  hang: boolean;
-}
-
-export const noFaults: StandinFaults = {
-  latencyMs: 0,
-  errorRate: 0,
-  rateLimitRate: 0,
-  retryAfterSeconds: 1,
-  resetRate: 0,
-  maintenance: false,
-  hang: false,
-};
-
-export interface StandinOptions {
-  /** The SDL to serve (`schemaSource.ts` in the app; read from the file in benchmarks). */
-  schemaSdl: string;
+export interface DemoStoreOptions {
+  /** The schema to serve: `buildDemoSchema(demoSchemaSdl, ...)` (see `index.ts`). */
+  schema: GraphQLSchema;
   storeCode?: string;
-  mmExtensions?: boolean;
-  withoutCreateGuestCart?: boolean;
-  catalog?: StandinCatalog;
-  faults?: Partial<StandinFaults>;
-  host?: string;
-  port?: number;
-  /** Serve HTTPS with this key and certificate (PEM), as the real store does. */
-  tls?: { key: string; cert: string };
+  /** The generated catalog by default. */
+  catalog?: DemoCatalog;
 }
-
-export interface StandinStats {
-  connections: number;
-  openConnections: number;
-  peakOpenConnections: number;
-  requests: number;
-  /** GraphQL requests received, by operation type, before any fault is applied. */
-  queries: number;
-  mutations: number;
-  /** GraphQL requests by HTTP method. */
-  methods: Record<string, number>;
-  /** By operation name (or root field when anonymous). */
-  operations: Record<string, number>;
-}
-
-const MAINTENANCE_PAGE = `<!doctype html><html><head><title>Service Unavailable</title></head>
-<body><h1>Service Temporarily Unavailable</h1><p>The server is temporarily unable to service your request due to maintenance downtime.</p></body></html>`;
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** A Magento-like GraphQL store on loopback, for tests, benchmarks and the app's demo mode. */
-export class StandinServer {
-  readonly store: StandinStore;
+/**
+ * The demo store: a Magento-like GraphQL store on loopback, serving the generated catalog and guest
+ * carts, with product images drawn as SVG. The app runs it in-process with `--demo` (or the
+ * setting); tests and benchmarks run it too (test/helpers/storeStandin.ts adds faults and counters).
+ */
+export class DemoStore {
   readonly schema: GraphQLSchema;
   readonly storeCode: string;
-  faults: StandinFaults;
-  private readonly server: http.Server;
+  protected readonly resolvers: DemoResolvers;
+  protected readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly documents = new Map<string, { document: DocumentNode; errors: readonly GraphQLError[] }>();
   private readonly rootValue: Record<string, unknown>;
-  private readonly random = prng(7);
-  private counters: StandinStats = emptyStats();
   private url = '';
-  private readonly scheme: 'http' | 'https';
 
-  private constructor(options: StandinOptions) {
+  /** `server` is a plain HTTP server unless a subclass brings another (an HTTPS one, with `scheme`). */
+  protected constructor(
+    options: DemoStoreOptions,
+    server: http.Server = http.createServer(),
+    private readonly scheme: 'http' | 'https' = 'http',
+  ) {
     this.storeCode = options.storeCode ?? 'b2c_10010_vi';
-    this.schema = buildStandinSchema(options.schemaSdl, {
-      mmExtensions: options.mmExtensions ?? false,
-      withoutCreateGuestCart: options.withoutCreateGuestCart ?? false,
-    });
-    this.store = new StandinStore(options.catalog ?? generateCatalog(), this.storeCode);
-    this.rootValue = this.store.rootValue();
-    this.faults = { ...noFaults, ...options.faults };
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
-    this.server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
-    this.scheme = options.tls ? 'https' : 'http';
+    this.schema = options.schema;
+    this.resolvers = new DemoResolvers(options.catalog ?? generateCatalog(), this.storeCode);
+    this.rootValue = this.resolvers.rootValue();
+    this.server = server;
+    this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
-      this.counters.connections++;
-      this.counters.openConnections = this.sockets.size;
-      this.counters.peakOpenConnections = Math.max(this.counters.peakOpenConnections, this.sockets.size);
-      socket.on('close', () => {
-        this.sockets.delete(socket);
-        this.counters.openConnections = this.sockets.size;
-      });
+      socket.on('close', () => this.sockets.delete(socket));
     });
   }
 
-  static async start(options: StandinOptions): Promise<StandinServer> {
-    const standin = new StandinServer(options);
+  /** Starts the store on 127.0.0.1, on a free port. */
+  static start(options: DemoStoreOptions): Promise<DemoStore> {
+    return new DemoStore(options).listen();
+  }
+
+  protected async listen(): Promise<this> {
     await new Promise<void>((resolve, reject) => {
-      standin.server.once('error', reject);
-      standin.server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => resolve());
     });
-    const address = standin.server.address() as AddressInfo;
-    standin.url = `${standin.scheme}://${address.address}:${address.port}`;
-    standin.store.setBaseUrl(standin.url);
-    return standin;
+    const address = this.server.address() as AddressInfo;
+    this.url = `${this.scheme}://${address.address}:${address.port}`;
+    this.resolvers.setBaseUrl(this.url);
+    return this;
+  }
+
+  /** The products and categories the store serves. */
+  get catalog(): DemoCatalog {
+    return this.resolvers.catalog;
   }
 
   /** The GraphQL endpoint, e.g. `http://127.0.0.1:43121/graphql`. */
   get endpoint(): string {
     return `${this.url}/graphql`;
-  }
-
-  get stats(): StandinStats {
-    return {
-      ...this.counters,
-      openConnections: this.sockets.size,
-      operations: { ...this.counters.operations },
-      methods: { ...this.counters.methods },
-    };
-  }
-
-  resetStats(): void {
-    this.counters = { ...emptyStats(), openConnections: this.sockets.size, peakOpenConnections: this.sockets.size };
-  }
-
-  setFaults(faults: Partial<StandinFaults>): void {
-    this.faults = { ...noFaults, ...faults };
   }
 
   /** Stops listening and drops every connection, hung ones included. */
@@ -156,8 +92,16 @@ export class StandinServer {
     await closed;
   }
 
+  /**
+   * Runs for every GraphQL request once its operation (if the document names one) is known, before
+   * the store answers it; true when it answered (or abandoned) the request itself. The demo store
+   * answers every request; the tests' stand-in store overrides this to count requests and inject faults.
+   */
+  protected intercept(_operation: OperationDefinitionNode | null | undefined, _res: http.ServerResponse): boolean | Promise<boolean> {
+    return false;
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    this.counters.requests++;
     const url = new URL(req.url ?? '/', this.url);
     if (req.method === 'GET' && url.pathname.startsWith('/media/catalog/product/')) {
       this.serveImage(url.pathname, res);
@@ -168,8 +112,6 @@ export class StandinServer {
       return;
     }
 
-    const method = req.method ?? '';
-    this.counters.methods[method] = (this.counters.methods[method] ?? 0) + 1;
     let query: string | undefined;
     let variables: Record<string, unknown> | undefined;
     let operationName: string | undefined;
@@ -197,14 +139,7 @@ export class StandinServer {
 
     const prepared = this.prepare(query);
     const operation = getOperationAST(prepared.document, operationName);
-    if (operation) {
-      const name = operation.name?.value ?? operation.operation;
-      this.counters.operations[name] = (this.counters.operations[name] ?? 0) + 1;
-      if (operation.operation === 'mutation') this.counters.mutations++;
-      else this.counters.queries++;
-    }
-
-    if (await this.injectFault(res)) return;
+    if (await this.intercept(operation, res)) return;
 
     if (prepared.errors.length > 0) {
       sendJson(res, 200, { errors: prepared.errors.map((error) => ({ ...error.toJSON(), extensions: { category: 'graphql' } })) });
@@ -247,36 +182,9 @@ export class StandinServer {
     return prepared;
   }
 
-  /** Applies the configured faults; true when the request was answered (or abandoned) by one. */
-  private async injectFault(res: http.ServerResponse): Promise<boolean> {
-    const faults = this.faults;
-    if (faults.hang) return true;
-    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
-    if (faults.maintenance) {
-      send(res, 503, 'text/html; charset=utf-8', MAINTENANCE_PAGE);
-      return true;
-    }
-    if (faults.rateLimitRate > 0 && this.random() < faults.rateLimitRate) {
-      res.setHeader('Retry-After', String(faults.retryAfterSeconds));
-      sendJson(res, 429, { errors: [{ message: 'Too Many Requests' }] });
-      return true;
-    }
-    if (faults.errorRate > 0 && this.random() < faults.errorRate) {
-      send(res, 503, 'text/plain; charset=utf-8', 'Service Unavailable');
-      return true;
-    }
-    if (faults.resetRate > 0 && this.random() < faults.resetRate) {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '4096' });
-      res.write('{"data":{"products":');
-      res.socket?.destroy();
-      return true;
-    }
-    return false;
-  }
-
   private serveImage(pathname: string, res: http.ServerResponse): void {
     const sku = /\/([0-9A-Za-z_-]+)\.svg$/.exec(pathname)?.[1];
-    const product = sku ? this.store.catalog.bySku.get(sku) : undefined;
+    const product = sku ? this.resolvers.catalog.bySku.get(sku) : undefined;
     if (!product) {
       send(res, 404, 'text/plain; charset=utf-8', 'Not found');
       return;
@@ -294,10 +202,6 @@ export class StandinServer {
     res.setHeader('Cache-Control', 'public, max-age=86400');
     send(res, 200, 'image/svg+xml', svg);
   }
-}
-
-function emptyStats(): StandinStats {
-  return { connections: 0, openConnections: 0, peakOpenConnections: 0, requests: 0, queries: 0, mutations: 0, operations: {}, methods: {} };
 }
 
 function formatError(error: GraphQLError) {

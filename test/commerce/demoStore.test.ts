@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
+import { startDemoStore } from '../../src/main/commerce/demo';
 import { clientFor, startStandin } from './helpers';
 
 const post = async (endpoint: string, query: string, headers: Record<string, string> = { Store: 'b2c_10010_vi' }) => {
@@ -11,7 +12,7 @@ const post = async (endpoint: string, query: string, headers: Record<string, str
   return { status: response.statusCode, body: (await response.body.json()) as { data?: unknown; errors?: { message: string; extensions: { category: string } }[] } };
 };
 
-describe('stand-in store behaves like Magento', () => {
+describe('the demo store behaves like Magento', () => {
   it('searches per keyword without folding accents', async () => {
     const server = await startStandin();
     const accented = await post(server.endpoint, '{ products(search: "nước mắm") { total_count } }');
@@ -62,7 +63,19 @@ describe('stand-in store behaves like Magento', () => {
     const server = await startStandin();
     const client = clientFor(server);
     await client.searchProducts({ query: 'sữa tươi' });
-    await client.addToCart({ customerId: 'c', sku: server.store.catalog.products.find((p) => p.salableQty > 0)!.sku, quantity: 1 });
+    await client.addToCart({ customerId: 'c', sku: server.catalog.products.find((p) => p.salableQty > 0)!.sku, quantity: 1 });
     expect(server.stats.methods).toEqual({ GET: 1, POST: 2 });
+  });
+
+  it('starts as the app starts it, with the bundled schema and MM\'s fields when asked, and no test knobs', async () => {
+    const demo = await startDemoStore({ storeCode: 'b2c_10010_vi', mmExtensions: true });
+    try {
+      const product = await clientFor(demo, { mmExtensions: true }).getProduct({ sku: '100007' });
+      expect(product.unit).toBe(demo.catalog.bySku.get('100007')!.unit);
+      expect(demo.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
+      for (const knob of ['setFaults', 'faults', 'stats', 'dropCarts']) expect(knob in demo).toBe(false);
+    } finally {
+      await demo.close();
+    }
   });
 });

@@ -1,0 +1,169 @@
+import type { CartChanged, CartResult } from '../../shared/commerce';
+import { cartAddSchema, cartRemoveSchema, cartRequestSchema, cartUpdateSchema } from '../../shared/contract/commerce';
+import { AppError } from '../../shared/errors';
+import type { Emitter } from '../core/emitter';
+import type { CartIdStore } from './cartIds';
+import { parseInput } from './input';
+import type { Operations } from './operations';
+import { shapeCart, type RawCart } from './shape';
+import type { GraphQLTransport } from './transport';
+
+/** What the carts announce: `cartChanged` after every add or change, and when a lost cart was replaced. */
+export type CartEvents = { cartChanged: CartChanged };
+
+export interface CartsOptions {
+  transport: GraphQLTransport;
+  operations: Operations;
+  mmExtensions: boolean;
+  /** Each customer's cart id (SQLite in the app). */
+  cartIds: CartIdStore;
+  events: Emitter<CartEvents>;
+}
+
+type CartOperationKind = 'read' | 'add' | 'change';
+
+const CART_LOST = /could not find a cart with id/i;
+const NO_CREATE_GUEST_CART = /cannot query field "createGuestCart"/i;
+
+/**
+ * Per-customer guest carts that repair themselves. The store keeps the cart, the app keeps only its
+ * id per customer; a cart the store lost (expired, store reset) is replaced by a new one and the
+ * answer says `recreated: true`, never silently. One customer's cart operations run one after
+ * another, so two adds never create two carts.
+ */
+export class Carts {
+  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Set once the store turns out to be older than 2.4.7 (no `createGuestCart`). */
+  private legacyCartCreation = false;
+
+  constructor(private readonly options: CartsOptions) {}
+
+  async get(input: { customerId: string; signal?: AbortSignal }): Promise<CartResult> {
+    const { customerId } = parseInput(cartRequestSchema, { customerId: input.customerId });
+    return this.withCart(customerId, input.signal, 'read', (cartId) => this.fetchCart(cartId, input.signal));
+  }
+
+  async add(input: { customerId: string; sku: string; quantity: number; signal?: AbortSignal }): Promise<CartResult> {
+    const { customerId, sku, quantity } = parseInput(cartAddSchema, { customerId: input.customerId, sku: input.sku, quantity: input.quantity });
+    return this.withCart(customerId, input.signal, 'add', async (cartId) => {
+      const data = await this.options.transport.execute<{
+        addProductsToCart: { cart: RawCart; user_errors: ({ code: string; message: string } | null)[] } | null;
+      }>({
+        query: this.options.operations.addProductsToCart,
+        variables: { cartId, cartItems: [{ sku, quantity }] },
+        kind: 'mutation',
+        signal: input.signal,
+      });
+      const userErrors = (data.addProductsToCart?.user_errors ?? []).flatMap((error) => (error ? [error] : []));
+      if (userErrors.length > 0) {
+        throw new AppError('cart_error', userErrors[0]!.message, { code: userErrors[0]!.code, sku, quantity, userErrors });
+      }
+      return data.addProductsToCart?.cart ?? null;
+    });
+  }
+
+  async update(input: { customerId: string; uid: string; quantity: number; signal?: AbortSignal }): Promise<CartResult> {
+    const { customerId, uid, quantity } = parseInput(cartUpdateSchema, { customerId: input.customerId, uid: input.uid, quantity: input.quantity });
+    return this.withCart(customerId, input.signal, 'change', (cartId) =>
+      this.options.transport
+        .execute<{ updateCartItems: { cart: RawCart } | null }>({
+          query: this.options.operations.updateCartItems,
+          variables: { cartId, uid, quantity },
+          kind: 'mutation',
+          signal: input.signal,
+        })
+        .then((data) => data.updateCartItems?.cart ?? null),
+    );
+  }
+
+  async remove(input: { customerId: string; uid: string; signal?: AbortSignal }): Promise<CartResult> {
+    const { customerId, uid } = parseInput(cartRemoveSchema, { customerId: input.customerId, uid: input.uid });
+    return this.withCart(customerId, input.signal, 'change', (cartId) =>
+      this.options.transport
+        .execute<{ removeItemFromCart: { cart: RawCart } | null }>({
+          query: this.options.operations.removeItemFromCart,
+          variables: { cartId, uid },
+          kind: 'mutation',
+          signal: input.signal,
+        })
+        .then((data) => data.removeItemFromCart?.cart ?? null),
+    );
+  }
+
+  /**
+   * Runs `operation` on the customer's cart. A cart the store lost is replaced by a new one and the
+   * answer says `recreated: true`. An add then runs on the new cart; changing a line of the lost cart
+   * cannot, so a `change` answers with the new, empty cart. Adds and changes emit `cartChanged`.
+   */
+  private withCart(
+    customerId: string,
+    signal: AbortSignal | undefined,
+    kind: CartOperationKind,
+    operation: (cartId: string) => Promise<RawCart | null>,
+  ): Promise<CartResult> {
+    const previous = this.queues.get(customerId) ?? Promise.resolve();
+    const run = previous.then(async (): Promise<CartResult> => {
+      const stored = this.options.cartIds.get(customerId);
+      let cartId = stored ?? (await this.createCart(customerId, signal));
+      let recreated = false;
+      let raw: RawCart | null;
+      try {
+        raw = await operation(cartId);
+      } catch (error) {
+        if (!(stored && error instanceof AppError && error.code === 'store_not_found' && CART_LOST.test(error.message))) throw error;
+        cartId = await this.createCart(customerId, signal);
+        recreated = true;
+        raw = kind === 'add' ? await operation(cartId) : await this.fetchCart(cartId, signal);
+      }
+      if (!raw) throw new AppError('store_error', 'The store answered without the cart');
+      const result: CartResult = { cart: shapeCart(raw, this.options.mmExtensions), recreated };
+      if (recreated || kind !== 'read') this.options.events.emit('cartChanged', { customerId, cart: result.cart, recreated });
+      return result;
+    });
+    const settled = run.catch(() => undefined);
+    this.queues.set(customerId, settled);
+    void settled.then(() => {
+      if (this.queues.get(customerId) === settled) this.queues.delete(customerId);
+    });
+    return run;
+  }
+
+  private async fetchCart(cartId: string, signal: AbortSignal | undefined): Promise<RawCart | null> {
+    const data = await this.options.transport.execute<{ cart: RawCart | null }>({
+      query: this.options.operations.cart,
+      variables: { cartId },
+      kind: 'query',
+      signal,
+    });
+    return data.cart;
+  }
+
+  /** A new guest cart (`createGuestCart`, or `createEmptyCart` on stores older than 2.4.7), remembered for the customer. */
+  private async createCart(customerId: string, signal: AbortSignal | undefined): Promise<string> {
+    let cartId: string | null | undefined;
+    if (!this.legacyCartCreation) {
+      try {
+        const data = await this.options.transport.execute<{ createGuestCart: { cart: { id: string } | null } | null }>({
+          query: this.options.operations.createGuestCart,
+          kind: 'mutation',
+          signal,
+        });
+        cartId = data.createGuestCart?.cart?.id;
+      } catch (error) {
+        if (!(error instanceof AppError && NO_CREATE_GUEST_CART.test(error.message))) throw error;
+        this.legacyCartCreation = true;
+      }
+    }
+    if (this.legacyCartCreation) {
+      const data = await this.options.transport.execute<{ createEmptyCart: string | null }>({
+        query: this.options.operations.createEmptyCart,
+        kind: 'mutation',
+        signal,
+      });
+      cartId = data.createEmptyCart;
+    }
+    if (!cartId) throw new AppError('cart_error', 'The store did not create a cart');
+    this.options.cartIds.set(customerId, cartId);
+    return cartId;
+  }
+}

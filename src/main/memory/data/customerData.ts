@@ -1,0 +1,85 @@
+import type { CustomerExport, DeletedCounts } from '../../../shared/contract/memory';
+import type { Db } from '../../storage/database';
+import type { Clock } from '../clock';
+import { entryView, valueOf, type EntryStore } from '../entries/entryStore';
+import type { MemoryEmitter } from '../events';
+import { HotTier } from '../hotTier';
+import type { SessionStore } from '../sessions/sessionStore';
+import type { SummaryStore } from '../summaries/summaryStore';
+import type { UsageLedger } from '../usage/ledger';
+import type { QuotaWatch } from '../usage/quotaWatch';
+
+/**
+ * A customer's data as a whole: the export (everything kept about them, decoded, as JSON a person
+ * can read) and erasure (of a customer, or of one session), each across every part of memory.
+ */
+export class CustomerData {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly entries: EntryStore,
+    private readonly sessions: SessionStore,
+    private readonly summaries: SummaryStore,
+    private readonly ledger: UsageLedger,
+    private readonly quotas: QuotaWatch,
+    private readonly hot: HotTier,
+    private readonly events: MemoryEmitter,
+  ) {}
+
+  export(userId: string): CustomerExport {
+    const memories = this.entries.allOf(userId).map((row) => ({
+      ...entryView(row, row.tier),
+      value: valueOf(row),
+      scope: row.session_id === '' ? ('customer' as const) : ('session' as const),
+    }));
+    const sessions = this.sessions.sessionsOf(userId).map((session) => {
+      const { events } = this.sessions.all(session.id);
+      return {
+        userId,
+        sessionId: session.session_id,
+        title: session.title,
+        createdAt: session.created_at,
+        lastEventAt: events.at(-1)?.timestamp ?? null,
+        eventCount: events.length,
+        summarizedAt: session.summarized_at,
+        events,
+        summaries: this.summaries.archivedOf(session.id),
+      };
+    });
+    return { userId, exportedAt: new Date(this.clock.now()).toISOString(), memories, sessions };
+  }
+
+  /**
+   * Deletes, in one transaction, everything of a customer (`sessionId` null) or of one session:
+   * memory entries, sessions with their events and summaries, their search-index rows and usage;
+   * then what the caches hold of them.
+   */
+  erase(userId: string, sessionId: string | null): DeletedCounts {
+    const counts = this.db.transaction((): DeletedCounts => {
+      const sessionRows = this.sessions.rowsOf(userId, sessionId);
+      const entries = this.entries.erase(userId, sessionId);
+      const summaries = this.summaries.erase(sessionRows);
+      const sessions = this.sessions.erase(sessionRows);
+      if (sessionId === null) {
+        this.ledger.deleteUser(userId);
+      } else {
+        for (const { tier, bytes, n } of entries.released) if (n > 0) this.ledger.adjust(userId, tier, -bytes, -n);
+        if (sessions.events > 0) this.ledger.adjust(userId, 'warm', -sessions.eventBytes, -sessions.events);
+        if (summaries.summaries > 0) this.ledger.adjust(userId, 'cold', -summaries.bytes, -summaries.summaries);
+      }
+      return { memories: entries.memories, sessions: sessions.sessions, events: sessions.events, summaries: summaries.summaries };
+    }).immediate();
+
+    if (sessionId === null) {
+      this.hot.dropUser(userId);
+      this.sessions.forgetUser(userId);
+      this.quotas.forget(userId);
+    } else {
+      const scopeKey = HotTier.scopeKey(userId, sessionId);
+      this.hot.dropScope(scopeKey);
+      this.sessions.forgetSession(scopeKey);
+    }
+    this.events.emit('changed', { userId, sessionId, key: null, change: sessionId === null ? 'deleteCustomer' : 'deleteSession' });
+    return counts;
+  }
+}

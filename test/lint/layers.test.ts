@@ -1,0 +1,214 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ESLint, type Linter } from 'eslint';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+// The layer rules in eslint.config.js (no-restricted-imports per folder), checked through ESLint's
+// Node API: each rule must reject a deliberate violation with its message, and each allowed import
+// must pass in a file where the rule is switched on. The code is linted as if it lived at filePath;
+// nothing is written to disk.
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const RULE = 'no-restricted-imports';
+
+let eslint: ESLint;
+
+beforeAll(() => {
+  eslint = new ESLint({ cwd: repoRoot });
+});
+
+async function lint(file: string, code: string): Promise<Linter.LintMessage[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.join(repoRoot, file) });
+  if (!result) throw new Error(`no lint result for ${file}`);
+  // A null ruleId is a parse error or an "ignored file" warning: either means the case proves nothing.
+  expect(result.messages.filter((message) => message.ruleId === null)).toEqual([]);
+  return result.messages.filter((message) => message.ruleId === RULE);
+}
+
+async function ruleIsOn(file: string): Promise<boolean> {
+  const config = (await eslint.calculateConfigForFile(path.join(repoRoot, file))) as Linter.Config | undefined;
+  const entry = config?.rules?.[RULE];
+  const severity = Array.isArray(entry) ? entry[0] : entry;
+  return severity === 2 || severity === 'error';
+}
+
+/** [file the code pretends to be, import line, a fragment of the expected message] */
+type Violation = [file: string, code: string, why: string];
+/** [file the code pretends to be, import line] */
+type Allowed = [file: string, code: string];
+
+const NO_ELECTRON = 'Core services run without Electron';
+const MAIN_NO_UI = 'src/main never imports the renderer or the preload';
+const MEMORY_NO_AGENT = 'Memory sits below the agent';
+const COMMERCE_LEAF = 'Commerce (store client, demo store) is a leaf service';
+const KERNEL = 'The kernel (core/clock, core/eventBus, core/dispatch)';
+const KERNEL_IN_CORE = 'The kernel does not import core/config or core/services';
+const SHARED = 'src/shared is the contract both sides compile against';
+const RENDERER = 'The renderer calls main only through window.api';
+const PRELOAD_PACKAGES = 'requires nothing but electron';
+const PRELOAD_FILES = 'The preload imports only electron and src/shared';
+
+const violations: Record<string, Violation[]> = {
+  'core services never import electron': [
+    ['src/main/memory/x.ts', "import { app } from 'electron';", NO_ELECTRON],
+    ['src/main/agent/tools/x.ts', "import { app } from 'electron';", NO_ELECTRON],
+    ['src/main/storage/x.ts', "import { safeStorage } from 'electron/main';", NO_ELECTRON],
+    ['src/main/settings/x.ts', "import type { SafeStorage } from 'electron';", NO_ELECTRON],
+    ['src/main/core/services.ts', "export { app } from 'electron';", NO_ELECTRON],
+    ['src/main/bridge/x.ts', "import * as electron from 'electron';", NO_ELECTRON],
+    ['src/main/bridge-main.ts', "import { app } from 'electron';", NO_ELECTRON],
+    ['src/main/commerce/standin/x.ts', "import { net } from 'electron';", NO_ELECTRON],
+  ],
+  'src/main never imports the renderer (nor the preload)': [
+    ['src/main/agent/x.ts', "import { useChat } from '../../renderer/src/store/chatStore';", MAIN_NO_UI],
+    ['src/main/shell/x.ts', "import { formatVnd } from '../../renderer/src/format';", MAIN_NO_UI],
+    ['src/main/index.ts', "import { formatVnd } from '../renderer/src/format';", MAIN_NO_UI],
+    ['src/main/bridge-main.ts', "import { formatVnd } from '../renderer/src/format';", MAIN_NO_UI],
+    ['src/main/bridge/x.ts', "import '../../preload/index';", MAIN_NO_UI],
+  ],
+  'src/shared imports nothing from main, renderer or preload': [
+    ['src/shared/x.ts', "import { createDispatcher } from '../main/core/dispatch';", SHARED],
+    ['src/shared/contract/x.ts', "import { formatVnd } from '../../renderer/src/format';", SHARED],
+    ['src/shared/x.ts', "import '../preload/index';", SHARED],
+    ['src/shared/x.ts', "import { app } from 'electron';", 'src/shared is also bundled into the renderer'],
+    ['src/shared/x.ts', "import { readFile } from 'node:fs/promises';", 'src/shared is also bundled into the renderer'],
+  ],
+  'memory never imports the agent': [
+    ['src/main/memory/x.ts', "import { Runner } from '../agent/runner';", MEMORY_NO_AGENT],
+    ['src/main/memory/x.ts', "import { createAgentRuntime } from '../agent';", MEMORY_NO_AGENT],
+    ['src/main/memory/x.ts', "import type { Tool } from '../agent/tool';", MEMORY_NO_AGENT],
+    ['src/main/memory/x.ts', "export { memoryTools } from '../agent/tools/memoryTools';", MEMORY_NO_AGENT],
+    ['src/main/memory/x.ts', "import { Runner } from '../../main/agent/runner';", MEMORY_NO_AGENT],
+  ],
+  'commerce never imports memory or the agent': [
+    ['src/main/commerce/x.ts', "import { MemoryStore } from '../memory/store';", COMMERCE_LEAF],
+    ['src/main/commerce/x.ts', "import { createMemoryServices } from '../memory';", COMMERCE_LEAF],
+    ['src/main/commerce/standin/x.ts', "import { MemoryStore } from '../../memory/store';", COMMERCE_LEAF],
+    ['src/main/commerce/x.ts', "import type { Tool } from '../agent/tool';", COMMERCE_LEAF],
+  ],
+  'the renderer imports only src/shared, its own files and npm packages': [
+    ['src/renderer/src/store/x.ts', "import { createDispatcher } from '../../../main/core/dispatch';", RENDERER],
+    ['src/renderer/src/x.ts', "import { Runner } from '../../main/agent/runner';", RENDERER],
+    ['src/renderer/src/components/x.tsx', "import '../../../preload/index';", RENDERER],
+    ['src/renderer/src/components/memory/x.tsx', "import { unwrap } from '../../../../main/core/dispatch';", RENDERER],
+    ['src/renderer/src/store/x.ts', "import type { Services } from '../../../main/core/services';", RENDERER],
+    ['src/renderer/src/store/x.ts', "import { ipcRenderer } from 'electron';", 'The renderer is sandboxed'],
+    ['src/renderer/src/store/x.ts', "import { readFile } from 'node:fs';", 'The renderer has no Node'],
+  ],
+  'the preload imports only electron and src/shared': [
+    ['src/preload/index.ts', "import { z } from 'zod';", PRELOAD_PACKAGES],
+    ['src/preload/index.ts', "import { readFileSync } from 'node:fs';", PRELOAD_PACKAGES],
+    ['src/preload/index.ts', "import { createDispatcher } from '../main/core/dispatch';", PRELOAD_FILES],
+    ['src/preload/index.ts', "import { formatVnd } from '../renderer/src/format';", PRELOAD_FILES],
+    ['src/preload/index.ts', "import pkg from '../../package.json';", PRELOAD_FILES],
+  ],
+  'the kernel imports nothing from other src/main folders': [
+    ['src/main/core/clock.ts', "import { openDatabase } from '../storage/database';", KERNEL],
+    ['src/main/core/eventBus.ts', "import { createAgentRuntime } from '../agent';", KERNEL],
+    ['src/main/core/dispatch.ts', "import type { Tool } from '../agent/tool';", KERNEL],
+    ['src/main/core/dispatch.ts', "import { formatVnd } from '../../renderer/src/format';", KERNEL],
+    ['src/main/core/clock.ts', "import { app } from 'electron';", NO_ELECTRON],
+    ['src/main/core/eventBus.ts', "import { createServices } from './services';", KERNEL_IN_CORE],
+    ['src/main/core/dispatch.ts', "import { loadConfig } from './config';", KERNEL_IN_CORE],
+  ],
+};
+
+const allowed: Record<string, Allowed[]> = {
+  'the Electron shell imports electron': [
+    ['src/main/shell/x.ts', "import { app } from 'electron';"],
+    ['src/main/index.ts', "import { app } from 'electron';"],
+    ['src/main/shell/x.ts', "import { createDispatcher } from '../core/dispatch';"],
+  ],
+  'core services import shared, storage, the kernel and npm packages': [
+    ['src/main/agent/x.ts', "import { AppError } from '../../shared/errors';"],
+    ['src/main/agent/x.ts', "import { createMemoryServices } from '../memory';"],
+    ['src/main/agent/tools/x.ts', "import type { MemoryPort } from '../ports';"],
+    ['src/main/agent/x.ts', "import { GoogleGenAI } from '@google/genai';"],
+    ['src/main/core/services.ts', "import { createAgentRuntime } from '../agent';"],
+    ['src/main/bridge/x.ts', "import { createServer } from 'node:http';"],
+  ],
+  'memory imports the kernel, storage and shared': [
+    ['src/main/memory/x.ts', "import { EventBus } from '../core/eventBus';"],
+    ['src/main/memory/x.ts', "import type { Database } from '../storage/database';"],
+    ['src/main/memory/x.ts', "import { MemoryStore } from './store';"],
+    ['src/main/memory/x.ts', "import { foldAccents } from '../../shared/text';"],
+  ],
+  'commerce imports the kernel, storage, its own files and shared': [
+    ['src/main/commerce/x.ts', "import { SystemClock } from '../core/clock';"],
+    ['src/main/commerce/x.ts', "import { StandinServer } from './standin/server';"],
+    ['src/main/commerce/standin/x.ts', "import { foldText } from '../text';"],
+    ['src/main/commerce/x.ts', "import { request } from 'undici';"],
+  ],
+  'shared imports shared and npm packages': [
+    ['src/shared/contract/x.ts', "import { AppError } from '../errors';"],
+    ['src/shared/x.ts', "import { z } from 'zod';"],
+  ],
+  'the renderer imports shared, its own files and npm packages': [
+    ['src/renderer/src/store/x.ts', "import type { Channel } from '../../../shared/contract';"],
+    ['src/renderer/src/x.ts', "import { SettingsSchema } from '../../shared/settings';"],
+    ['src/renderer/src/components/x.tsx', "import { api } from '../api/client';"],
+    ['src/renderer/src/components/x.tsx', "import { useState } from 'react';"],
+    ['src/renderer/src/components/memory/x.tsx', "import { call } from '../../api/client';"],
+    ['src/renderer/src/components/memory/x.tsx', "import type { MemoryScope } from '../../../../shared/contract/memory';"],
+    ['src/renderer/src/store/x.ts', "import { create } from 'zustand';"],
+  ],
+  'the preload imports electron and shared': [
+    ['src/preload/index.ts', "import { contextBridge, ipcRenderer } from 'electron';"],
+    ['src/preload/index.ts', "import type { WindowApi } from '../shared/contract';"],
+    ['src/preload/index.ts', "import { isChannelName } from '../shared/contract/names';"],
+  ],
+  'the kernel imports shared, npm packages and the leaf files of core/': [
+    ['src/main/core/dispatch.ts', "import { AppError } from '../../shared/errors';"],
+    ['src/main/core/dispatch.ts', "import { z } from 'zod';"],
+    ['src/main/core/eventBus.ts', "import { SystemClock } from './clock';"],
+    ['src/main/core/dispatch.ts', "import type { Lifecycle } from './lifecycle';"],
+  ],
+};
+
+describe('layer rules reject violations', () => {
+  for (const [name, cases] of Object.entries(violations)) {
+    it(name, async () => {
+      for (const [file, code, why] of cases) {
+        const messages = await lint(file, code);
+        expect(messages, `${file}: ${code}`).not.toEqual([]);
+        expect(messages.every((message) => message.severity === 2), `${file}: ${code}`).toBe(true);
+        expect(messages.map((message) => message.message).join('\n'), `${file}: ${code}`).toContain(why);
+      }
+    });
+  }
+});
+
+describe('layer rules let allowed imports through', () => {
+  for (const [name, cases] of Object.entries(allowed)) {
+    it(name, async () => {
+      for (const [file, code] of cases) {
+        // An allowed import only proves something where the rule is switched on.
+        expect(await ruleIsOn(file), `${RULE} is on for ${file}`).toBe(true);
+        expect(await lint(file, code), `${file}: ${code}`).toEqual([]);
+      }
+    });
+  }
+});
+
+describe('the sources as they are', () => {
+  it('pass every layer rule', async () => {
+    const results = await eslint.lintFiles(['src']);
+    const linted = results.map((result) => path.relative(repoRoot, result.filePath).split(path.sep).join('/'));
+    for (const folder of ['src/main/core/', 'src/main/memory/', 'src/main/commerce/', 'src/main/agent/', 'src/main/shell/', 'src/shared/', 'src/renderer/', 'src/preload/']) {
+      expect(linted.some((file) => file.startsWith(folder)), `files under ${folder} were linted`).toBe(true);
+    }
+    const broken = results.flatMap((result) =>
+      result.messages.filter((message) => message.ruleId === RULE).map((message) => `${result.filePath}:${message.line} ${message.message}`),
+    );
+    expect(broken).toEqual([]);
+  });
+
+  it('switch the rule on for every source file', async () => {
+    const results = await eslint.lintFiles(['src']);
+    const off: string[] = [];
+    for (const result of results) {
+      if (!(await ruleIsOn(path.relative(repoRoot, result.filePath)))) off.push(result.filePath);
+    }
+    expect(off).toEqual([]);
+  });
+});
