@@ -25,31 +25,30 @@ const mainNoRenderer = {
 };
 const memoryNoAgent = {
   regex: intoMain('agent'),
-  message: 'Memory sits below the agent: the agent reaches memory through its ports (src/main/agent/ports.ts), never the other way round. Wire them in src/main/core/services.ts.',
+  message: 'Memory sits below the agent: the agent reaches memory through its ports (src/main/agent/ports.ts), never the other way round. Wire them in src/main/app/services.ts.',
 };
 const commerceNoMemoryOrAgent = {
   regex: intoMain('(memory|agent)'),
-  message: 'Commerce (store client, demo store) is a leaf service: it knows nothing of memory or the agent. Wire them in src/main/core/services.ts.',
+  message: 'Commerce (store client, demo store) is a leaf service: it knows nothing of memory or the agent. Wire them in src/main/app/services.ts.',
 };
 const kernelOnlyShared = [
   {
     regex: '^(\\./)?\\.\\./(?!\\.\\./)',
-    message: 'The kernel (core/clock, core/eventBus, core/dispatch) imports nothing from other src/main folders: every service imports it, so it must not import them.',
+    message: 'The kernel (src/main/core: event bus, dispatch, lifecycle, clock, logger, emitter) imports nothing from other src/main folders: every service imports it, so it must not import them.',
   },
   {
     regex: '^(\\./)?(\\.\\./){2}(?!shared(/|$))',
-    message: 'The kernel (core/clock, core/eventBus, core/dispatch) may import only src/shared and npm packages.',
+    message: 'The kernel (src/main/core) may import only its own files, src/shared and npm packages.',
   },
   {
     regex: '^(\\./)?(\\.\\./){3,}',
-    message: 'The kernel (core/clock, core/eventBus, core/dispatch) may import only src/shared and npm packages.',
-  },
-  {
-    // Other files of core/ are fine (logger, lifecycle, …) except the two that import the other folders.
-    regex: '^\\./(config|services)(\\.ts)?$',
-    message: 'The kernel does not import core/config or core/services: they import the other src/main folders (the composition root).',
+    message: 'The kernel (src/main/core) may import only its own files, src/shared and npm packages.',
   },
 ];
+const noCompositionRoot = {
+  regex: intoMain('app'),
+  message: 'The composition root (src/main/app) is the top of main: only the entry points (shell, bridge) import it; the services it wires never reach up to it.',
+};
 const sharedImportsNothingOfTheApp = [
   {
     regex: intoSrc('(main|renderer|preload)'),
@@ -87,7 +86,8 @@ const preloadOnlyElectronAndShared = [
 const layer = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
 
 const shell = ['src/main/shell/**/*.ts', 'src/main/index.ts'];
-const kernel = ['src/main/core/clock.ts', 'src/main/core/eventBus.ts', 'src/main/core/dispatch.ts'];
+const kernel = ['src/main/core/**/*.ts'];
+const entryPoints = ['src/main/app/**/*.ts', 'src/main/bridge/**/*.ts', 'src/main/bridge-main.ts'];
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**'] },
@@ -108,12 +108,14 @@ export default tseslint.config(
       'no-restricted-imports': 'off',
     },
   },
-  // Core services: everything in src/main but the Electron shell (next block).
-  layer(['src/main/**/*.ts'], [noElectron, mainNoRenderer]),
+  // Core services: everything in src/main but the entry points and the Electron shell (next blocks).
+  layer(['src/main/**/*.ts'], [noElectron, mainNoRenderer, noCompositionRoot]),
+  // The composition root and the bridge entry wire everything together, still without Electron.
+  layer(entryPoints, [noElectron, mainNoRenderer]),
   // The Electron shell may import electron, still not the renderer or the preload.
   layer(shell, [mainNoRenderer]),
-  layer(['src/main/memory/**/*.ts'], [noElectron, mainNoRenderer, memoryNoAgent]),
-  layer(['src/main/commerce/**/*.ts'], [noElectron, mainNoRenderer, commerceNoMemoryOrAgent]),
+  layer(['src/main/memory/**/*.ts'], [noElectron, mainNoRenderer, noCompositionRoot, memoryNoAgent]),
+  layer(['src/main/commerce/**/*.ts'], [noElectron, mainNoRenderer, noCompositionRoot, commerceNoMemoryOrAgent]),
   layer(kernel, [noElectron, ...kernelOnlyShared]),
   layer(['src/shared/**/*.ts'], sharedImportsNothingOfTheApp),
   layer(['src/renderer/**/*.{ts,tsx}'], rendererOnlyShared),

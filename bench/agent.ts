@@ -24,7 +24,6 @@ import { MemoryCartIdStore } from '../src/main/commerce/cartIds';
 import { CommerceClient } from '../src/main/commerce/client';
 import { DemoStore } from '../src/main/commerce/demo/server';
 import { buildDemoSchema } from '../src/main/commerce/demo/schema';
-import { EventBus } from '../src/main/core/eventBus';
 import { createMemory, limitsFromQuotas, type MemoryModule } from '../src/main/memory';
 import { createMemoryTools } from '../src/main/memory/tools';
 import { openDatabase, type Db } from '../src/main/storage/database';
@@ -155,7 +154,6 @@ function agentFor(env: Setup, watch: Stopwatch, recentEvents: number, tokenBudge
   return createAgent({
     tokenBudget: () => tokenBudget,
     db: env.db,
-    events: new EventBus(),
     model: () => ({ client: model, name: 'offline' }),
     language: () => 'vi',
     sessions: env.memory.sessions,
@@ -346,8 +344,7 @@ async function largestRequest(env: Setup): Promise<Record<string, unknown>> {
     const client = new GeminiModelClient({ apiKey: 'bench-key', baseUrl: gemini.baseUrl });
     const agent = createAgent({
       db: env.db,
-      events: new EventBus(),
-      model: () => ({ client, name: 'gemini-3-flash-preview' }),
+        model: () => ({ client, name: 'gemini-3-flash-preview' }),
       language: () => 'vi',
       sessions: env.memory.sessions,
       memory: env.memory.memory,

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { openDatabase } from '../src/main/storage/database';
 import { migrations } from '../src/main/storage/migrations';
-import { DB_FILE_NAME } from '../src/main/core/config';
+import { DB_FILE_NAME } from '../src/main/app/config';
 import { round, median } from './_stats';
 
 const RUNS = 7;

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
-import { createServices } from '../src/main/core/services';
+import { createServices } from '../src/main/app/services';
 import { ProcessSecretStore } from '../src/main/settings/secretStore';
 import { launchChromium, startBridgeProcess } from '../test/e2e/harness';
 import { round, percentile } from './_stats';

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { createAgentTree, createSummarizerAgent } from '../src/main/agent/agents';
 import type { Agent } from '../src/main/agent/agent';
 import { GeminiModelClient } from '../src/main/agent/geminiClient';
-import { createServices, type Services } from '../src/main/core/services';
+import { createServices, type Services } from '../src/main/app/services';
 import { createMemoryTools } from '../src/main/memory/tools';
 import { ProcessSecretStore } from '../src/main/settings/secretStore';
 import type { ChatEvent, ChatSendResult } from '../src/shared/contract/chat';

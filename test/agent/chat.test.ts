@@ -8,7 +8,7 @@ import { productsToolResultSchemas, toolProducts } from '../../src/shared/contra
 import { createProductTools } from '../../src/main/agent/tools/productTools';
 import type { ToolContext } from '../../src/main/agent/tool';
 import { unwrap } from '../../src/main/core/dispatch';
-import type { Services } from '../../src/main/core/services';
+import type { Services } from '../../src/main/app/services';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';
 import { startHarness, type AgentHarness } from './harness';
@@ -117,9 +117,7 @@ describe('chat service', () => {
     h = await startHarness();
     h.session('kh-001', 's1');
     const seen: ChatEvent[] = [];
-    h.memory.bus.subscribe((name, payload) => {
-      if (name === 'chat.event') seen.push(payload as ChatEvent);
-    });
+    h.agent.chat.events.on('runEvent', (event) => seen.push(event));
     h.store.setFaults({ latencyMs: 60_000 });
     const chat = h.agent.chat;
     const first = await chat.send({ userId: 'kh-001', sessionId: 's1', message: 'tìm nước suối', runId: randomUUID() });

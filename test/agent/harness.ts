@@ -82,7 +82,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<AgentH
   function build(): AgentModule {
     return createAgent({
       db: memory.db,
-      events: memory.bus,
       model: models,
       language: () => state.language,
       sessions: memory.sessions,

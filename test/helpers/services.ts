@@ -1,5 +1,5 @@
-import { createServices, type Services } from '../../src/main/core/services';
-import type { AppConfig } from '../../src/main/core/config';
+import { createServices, type Services } from '../../src/main/app/services';
+import type { AppConfig } from '../../src/main/app/config';
 import { ProcessSecretStore } from '../../src/main/settings/secretStore';
 
 /** Builds the real services on a real SQLite file in `userDataDir`, as the bridge does. */

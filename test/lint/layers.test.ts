@@ -41,8 +41,8 @@ const NO_ELECTRON = 'Core services run without Electron';
 const MAIN_NO_UI = 'src/main never imports the renderer or the preload';
 const MEMORY_NO_AGENT = 'Memory sits below the agent';
 const COMMERCE_LEAF = 'Commerce (store client, demo store) is a leaf service';
-const KERNEL = 'The kernel (core/clock, core/eventBus, core/dispatch)';
-const KERNEL_IN_CORE = 'The kernel does not import core/config or core/services';
+const KERNEL = 'The kernel (src/main/core';
+const NO_APP = 'The composition root (src/main/app) is the top of main';
 const SHARED = 'src/shared is the contract both sides compile against';
 const RENDERER = 'The renderer calls main only through window.api';
 const PRELOAD_PACKAGES = 'requires nothing but electron';
@@ -54,7 +54,7 @@ const violations: Record<string, Violation[]> = {
     ['src/main/agent/tools/x.ts', "import { app } from 'electron';", NO_ELECTRON],
     ['src/main/storage/x.ts', "import { safeStorage } from 'electron/main';", NO_ELECTRON],
     ['src/main/settings/x.ts', "import type { SafeStorage } from 'electron';", NO_ELECTRON],
-    ['src/main/core/services.ts', "export { app } from 'electron';", NO_ELECTRON],
+    ['src/main/app/services.ts', "export { app } from 'electron';", NO_ELECTRON],
     ['src/main/bridge/x.ts', "import * as electron from 'electron';", NO_ELECTRON],
     ['src/main/bridge-main.ts', "import { app } from 'electron';", NO_ELECTRON],
     ['src/main/commerce/standin/x.ts', "import { net } from 'electron';", NO_ELECTRON],
@@ -91,7 +91,7 @@ const violations: Record<string, Violation[]> = {
     ['src/renderer/src/x.ts', "import { Runner } from '../../main/agent/runner';", RENDERER],
     ['src/renderer/src/components/x.tsx', "import '../../../preload/index';", RENDERER],
     ['src/renderer/src/components/memory/x.tsx', "import { unwrap } from '../../../../main/core/dispatch';", RENDERER],
-    ['src/renderer/src/store/x.ts', "import type { Services } from '../../../main/core/services';", RENDERER],
+    ['src/renderer/src/store/x.ts', "import type { Services } from '../../../main/app/services';", RENDERER],
     ['src/renderer/src/store/x.ts', "import { ipcRenderer } from 'electron';", 'The renderer is sandboxed'],
     ['src/renderer/src/store/x.ts', "import { readFile } from 'node:fs';", 'The renderer has no Node'],
   ],
@@ -108,8 +108,14 @@ const violations: Record<string, Violation[]> = {
     ['src/main/core/dispatch.ts', "import type { Tool } from '../agent/tool';", KERNEL],
     ['src/main/core/dispatch.ts', "import { formatVnd } from '../../renderer/src/format';", KERNEL],
     ['src/main/core/clock.ts', "import { app } from 'electron';", NO_ELECTRON],
-    ['src/main/core/eventBus.ts', "import { createServices } from './services';", KERNEL_IN_CORE],
-    ['src/main/core/dispatch.ts', "import { loadConfig } from './config';", KERNEL_IN_CORE],
+    ['src/main/core/eventBus.ts', "import { createServices } from '../app/services';", KERNEL],
+    ['src/main/core/logger.ts', "import type { AppConfig } from '../app/config';", KERNEL],
+  ],
+  'services never reach up to the composition root': [
+    ['src/main/memory/x.ts', "import type { Services } from '../app/services';", NO_APP],
+    ['src/main/agent/tools/x.ts', "import { DB_FILE_NAME } from '../../app/config';", NO_APP],
+    ['src/main/settings/x.ts', "import type { AppConfig } from '../app/config';", NO_APP],
+    ['src/main/commerce/demo/x.ts', "import { createServices } from '../../app/services';", NO_APP],
   ],
 };
 
@@ -124,19 +130,21 @@ const allowed: Record<string, Allowed[]> = {
     ['src/main/agent/x.ts', "import { createMemoryServices } from '../memory';"],
     ['src/main/agent/tools/x.ts', "import type { MemoryPort } from '../ports';"],
     ['src/main/agent/x.ts', "import { GoogleGenAI } from '@google/genai';"],
-    ['src/main/core/services.ts', "import { createAgentRuntime } from '../agent';"],
+    ['src/main/app/services.ts', "import { createAgentRuntime } from '../agent';"],
     ['src/main/bridge/x.ts', "import { createServer } from 'node:http';"],
+    ['src/main/bridge/runBridge.ts', "import { createServices } from '../app/services';"],
+    ['src/main/shell/desktopApp.ts', "import { createServices } from '../app/services';"],
   ],
   'memory imports the kernel, storage and shared': [
-    ['src/main/memory/x.ts', "import { EventBus } from '../core/eventBus';"],
+    ['src/main/memory/x.ts', "import { Emitter } from '../core/emitter';"],
     ['src/main/memory/x.ts', "import type { Database } from '../storage/database';"],
     ['src/main/memory/x.ts', "import { MemoryStore } from './store';"],
     ['src/main/memory/x.ts', "import { foldAccents } from '../../shared/text';"],
   ],
   'commerce imports the kernel, storage, its own files and shared': [
     ['src/main/commerce/x.ts', "import { SystemClock } from '../core/clock';"],
-    ['src/main/commerce/x.ts', "import { StandinServer } from './standin/server';"],
-    ['src/main/commerce/standin/x.ts', "import { foldText } from '../text';"],
+    ['src/main/commerce/x.ts', "import { DemoStore } from './demo/server';"],
+    ['src/main/commerce/demo/x.ts', "import { foldText } from '../text';"],
     ['src/main/commerce/x.ts', "import { request } from 'undici';"],
   ],
   'shared imports shared and npm packages': [
@@ -162,6 +170,7 @@ const allowed: Record<string, Allowed[]> = {
     ['src/main/core/dispatch.ts', "import { z } from 'zod';"],
     ['src/main/core/eventBus.ts', "import { SystemClock } from './clock';"],
     ['src/main/core/dispatch.ts', "import type { Lifecycle } from './lifecycle';"],
+    ['src/main/core/dispatch.ts', "import type { Logger } from './logger';"],
   ],
 };
 

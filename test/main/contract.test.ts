@@ -7,7 +7,7 @@ import * as names from '../../src/shared/contract/names';
 import { createAgentTree, createSummarizerAgent } from '../../src/main/agent/agents';
 import type { Agent } from '../../src/main/agent/agent';
 import { createMemoryTools } from '../../src/main/memory/tools';
-import type { Services } from '../../src/main/core/services';
+import type { Services } from '../../src/main/app/services';
 import { snapshotDatabase } from '../helpers/dbSnapshot';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';

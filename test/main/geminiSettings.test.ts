@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createModelResolver } from '../../src/main/agent/modelResolver';
 import type { ModelChunk, ModelClient } from '../../src/main/agent/model';
 import { startGeminiStandin, type GeminiStandin } from '../helpers/geminiStandin';
-import type { Services } from '../../src/main/core/services';
+import type { Services } from '../../src/main/app/services';
 import { ProcessSecretStore } from '../../src/main/settings/secretStore';
 import { defaultSettings, geminiModels } from '../../src/shared/settings';
 import { snapshotDatabase } from '../helpers/dbSnapshot';

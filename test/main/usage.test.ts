@@ -5,7 +5,7 @@ import type { TurnUsageRecord } from '../../src/main/agent/runner';
 import { createUsageHandlers } from '../../src/main/agent/usageHandlers';
 import { SqliteUsageRecorder } from '../../src/main/agent/usageStore';
 import { createDispatch, type Handlers } from '../../src/main/core/dispatch';
-import type { Services } from '../../src/main/core/services';
+import type { Services } from '../../src/main/app/services';
 import { openDatabase, type Db } from '../../src/main/storage/database';
 import { migrations } from '../../src/main/storage/migrations';
 import type { ChatEvent, ChatSendResult } from '../../src/shared/contract/chat';

@@ -12,7 +12,7 @@ import type { MaintenanceReport } from '../../src/shared/contract/memory';
 export interface OpenedMemory extends MemoryModule {
   db: Db;
   file: string;
-  /** Memory's events forwarded as contract events (as src/main/core/services.ts does), and the agent's. */
+  /** Memory's events forwarded as contract events (as src/main/app/services.ts does), and the agent's. */
   bus: EventBus;
   emitted: { name: EventName; payload: unknown }[];
   reports: MaintenanceReport[];

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DB_FILE_NAME } from '../../src/main/core/config';
+import { DB_FILE_NAME } from '../../src/main/app/config';
 import { createMemoryTools, runMemoryTool } from '../../src/main/memory/tools';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';

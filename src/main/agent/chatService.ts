@@ -1,6 +1,6 @@
-import type { ChatEventBody, ChatSendResult } from '../../shared/contract/chat';
+import type { ChatEvent, ChatEventBody, ChatSendResult } from '../../shared/contract/chat';
 import { AppError, toErrorShape } from '../../shared/errors';
-import type { EventBus } from '../core/eventBus';
+import { Emitter } from '../core/emitter';
 import type { ConversationStore } from './ports';
 import type { Runner, StartedRun } from './runner';
 
@@ -11,11 +11,12 @@ import type { Runner, StartedRun } from './runner';
  */
 export class ChatService {
   private closed = false;
+  /** Every event of every run, in order per run (`seq`); the composition root forwards them as `chat.event`. */
+  readonly events = new Emitter<{ runEvent: ChatEvent }>();
 
   constructor(
     private readonly runner: Runner,
     private readonly sessions: ConversationStore,
-    private readonly events: EventBus,
   ) {}
 
   get activeRuns(): number {
@@ -59,7 +60,7 @@ export class ChatService {
 
   private async forward(started: StartedRun, userId: string, sessionId: string): Promise<void> {
     let seq = 0;
-    const emit = (body: ChatEventBody) => this.events.emit('chat.event', { ...body, runId: started.runId, sessionId, userId, seq: seq++ });
+    const emit = (body: ChatEventBody) => this.events.emit('runEvent', { ...body, runId: started.runId, sessionId, userId, seq: seq++ });
     try {
       for await (const body of started.events) emit(body);
     } catch (error) {

@@ -1,5 +1,4 @@
 import type { Language } from '../../shared/settings';
-import type { EventBus } from '../core/eventBus';
 import type { Db } from '../storage/database';
 import type { AgentCallbacks } from './agent';
 import { createAgentTree } from './agents';
@@ -21,7 +20,6 @@ export interface AgentModule {
 
 export interface AgentDeps {
   db: Db;
-  events: EventBus;
   model: () => ResolvedModel;
   language: () => Language;
   sessions: ConversationStore;
@@ -49,7 +47,7 @@ export function createAgent(deps: AgentDeps): AgentModule {
     ...(deps.tokenBudget ? { tokenBudget: deps.tokenBudget } : {}),
     ...deps.limits,
   });
-  const chat = new ChatService(runner, deps.sessions, deps.events);
+  const chat = new ChatService(runner, deps.sessions);
   return { runner, chat, usage, handlers: createChatHandlers(chat), close: () => chat.close() };
 }
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { defaultUserDataDir } from '../core/config';
-import { createServices, type Services } from '../core/services';
+import { defaultUserDataDir } from '../app/config';
+import { createServices, type Services } from '../app/services';
 import { ProcessSecretStore } from '../settings/secretStore';
 import { startBridge, type BridgeServer } from './server';
 

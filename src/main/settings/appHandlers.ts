@@ -1,22 +1,21 @@
-import type { StorageStatus } from '../../shared/contract/app';
-import type { appChannels } from '../../shared/contract/app';
-import type { AppConfig } from '../core/config';
+import type { AppMode, StorageStatus, appChannels } from '../../shared/contract/app';
 import type { HandlersFor } from '../core/dispatch';
 import type { SettingsService } from './settingsService';
 
 export function createAppHandlers(deps: {
-  config: AppConfig;
+  /** What the app reports about itself. */
+  app: { version: string; mode: AppMode };
   settings: SettingsService;
   storage: StorageStatus;
 }): HandlersFor<keyof typeof appChannels> {
-  const { config, settings, storage } = deps;
+  const { app, settings, storage } = deps;
   return {
     'app.info': () => {
       const current = settings.get();
       return {
         name: 'MM Assistant',
-        version: config.version,
-        mode: config.mode,
+        version: app.version,
+        mode: app.mode,
         modelProvider: settings.apiKey() ? 'gemini' : 'offline',
         model: current.model,
         storeEndpoint: current.storeEndpoint,

@@ -6,7 +6,7 @@ import {
   type SettingsPatch,
   type SettingsView,
 } from '../../shared/settings';
-import type { EventBus } from '../core/eventBus';
+import { Emitter } from '../core/emitter';
 import type { Db } from '../storage/database';
 import type { SecretStore } from './secretStore';
 
@@ -15,10 +15,12 @@ export class SettingsService {
   private cached: Settings | null = null;
   private overrides: SettingsPatch = {};
 
+  /** `changed` after every saved change (settings or API key), with what the renderer may see. */
+  readonly events = new Emitter<{ changed: SettingsView }>();
+
   constructor(
     private readonly db: Db | null,
     private readonly secrets: SecretStore,
-    private readonly events: EventBus,
   ) {}
 
   get(): Settings {
@@ -76,7 +78,7 @@ export class SettingsService {
     for (const key of Object.keys(patch) as (keyof SettingsPatch)[]) delete this.overrides[key];
     this.cached = next;
     const view = this.view();
-    this.events.emit('settings.changed', view);
+    this.events.emit('changed', view);
     return view;
   }
 
@@ -88,7 +90,7 @@ export class SettingsService {
       throw new AppError('storage_unavailable', error instanceof Error ? error.message : String(error));
     }
     const view = this.view();
-    this.events.emit('settings.changed', view);
+    this.events.emit('changed', view);
     return view;
   }
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, nativeTheme, safeStorage, session, shell } from 'electron';
-import { APP_NAME } from '../core/config';
-import { createServices, type Services } from '../core/services';
+import { APP_NAME } from '../app/config';
+import { createServices, type Services } from '../app/services';
 import { EncryptedSecretStore, ProcessSecretStore } from '../settings/secretStore';
 import { forwardEvents, registerIpcHandlers } from './ipc';
 import { menuTemplate } from './menu';

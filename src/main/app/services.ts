@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { StorageStatus } from '../../shared/contract/app';
-import type { SettingsView } from '../../shared/settings';
 import { AppError } from '../../shared/errors';
 import { createMemory, createMemoryHandlers, limitsFromQuotas, type MemoryModule } from '../memory';
 import { ExtractiveSummarizer } from '../memory/summarizer';
@@ -14,10 +13,10 @@ import { SettingsService } from '../settings/settingsService';
 import { openDatabase, type Db } from '../storage/database';
 import { migrations } from '../storage/migrations';
 import { DB_FILE_NAME, LOG_FILE_NAME, type AppConfig } from './config';
-import { createDispatch, type Dispatch, type Handlers } from './dispatch';
-import { EventBus } from './eventBus';
-import { Lifecycle } from './lifecycle';
-import { createLogger, type AppLogger } from './logger';
+import { createDispatch, type Dispatch, type Handlers } from '../core/dispatch';
+import { EventBus } from '../core/eventBus';
+import { Lifecycle } from '../core/lifecycle';
+import { createLogger, type AppLogger } from '../core/logger';
 
 export interface Services {
   readonly config: AppConfig;
@@ -67,7 +66,7 @@ export async function createServices(config: AppConfig): Promise<Services> {
   }
 
   try {
-    const settings = new SettingsService(db, config.createSecretStore(db), events);
+    const settings = new SettingsService(db, config.createSecretStore(db));
     if (config.settingsOverrides) settings.applyOverrides(config.settingsOverrides);
     log.secrets.add(settings.apiKey());
 
@@ -89,13 +88,7 @@ export async function createServices(config: AppConfig): Promise<Services> {
       // Memory announces changes in its own terms; the renderer hears them as contract events. New quotas apply at once.
       memory.events.on('changed', (change) => events.emit('memory.changed', change));
       memory.events.on('quotaWarning', (warning) => events.emit('memory.quotaWarning', warning));
-      const stopQuotas = events.subscribe((name, payload) => {
-        if (name === 'settings.changed') memory.applyQuotas((payload as SettingsView).quotas);
-      });
-      lifecycle.add('memory', () => {
-        stopQuotas();
-        return memory.close();
-      });
+      lifecycle.add('memory', () => memory.close());
       // Missed maintenance catches up in the background; a failure shows in the next report.
       memory.start().catch((error: unknown) => logger.warn({ service: 'memory', err: error }, 'maintenance catch-up failed'));
     }
@@ -104,7 +97,6 @@ export async function createServices(config: AppConfig): Promise<Services> {
       db && memory
         ? createAgent({
             db,
-            events,
             model: models,
             language,
             sessions: memory.sessions,
@@ -116,10 +108,13 @@ export async function createServices(config: AppConfig): Promise<Services> {
           })
         : null;
     // Added last, so closing cancels running answers before memory and the store client go.
-    if (agent) lifecycle.add('agent', () => agent.close());
+    if (agent) {
+      agent.chat.events.on('runEvent', (event) => events.emit('chat.event', event));
+      lifecycle.add('agent', () => agent.close());
+    }
 
     const handlers: Handlers = {
-      ...createAppHandlers({ config, settings, storage }),
+      ...createAppHandlers({ app: { version: config.version, mode: config.mode }, settings, storage }),
       ...createCommerceHandlers(commerce),
       ...(memory ? memory.handlers : createMemoryHandlers(null)),
       ...(agent ? agent.handlers : createChatHandlers(null)),
@@ -131,12 +126,17 @@ export async function createServices(config: AppConfig): Promise<Services> {
       log.secrets.add(request.apiKey);
       return saveKey(request, context);
     };
+    // The one way settings reach the services: each saved change is applied here before the
+    // answer goes back, so the next search uses the new store and the next write the new quotas.
+    // The model, its endpoint, timeouts and the token budget are read at every run instead.
+    settings.events.on('changed', (view) => events.emit('settings.changed', view));
     const saveSettings = handlers['settings.set'];
-    // A changed endpoint, store code or demo setting applies before the answer, so the next search uses it.
     handlers['settings.set'] = async (patch, context) => {
       const view = await saveSettings(patch, context);
+      const current = settings.get();
+      memory?.applyQuotas(current.quotas);
       try {
-        await commerce.reconfigure(settings.get());
+        await commerce.reconfigure(current);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         logger.error({ service: 'commerce', err: error }, 'store settings saved but not applied');
