@@ -162,7 +162,7 @@ export function SettingsDialog() {
 
   return (
     <dialog ref={dialog} className="settings-dialog" aria-labelledby="settings-title" onClose={() => setOpen(false)}>
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={(event) => void submit(event)} noValidate>
         <h2 id="settings-title">{t('settings.title')}</h2>
         {field(
           'modelChoice',

@@ -40,7 +40,7 @@ export function MemoryPane() {
             {listError}
           </div>
         )}
-        <EntryList entries={entries} hasMore={nextCursor !== null} loading={loading} onEnd={loadMore} />
+        <EntryList entries={entries} hasMore={nextCursor !== null} loading={loading} onEnd={() => void loadMore()} />
       </section>
       <aside className="memory-side">
         {warnings.length > 0 && (
