@@ -7,6 +7,7 @@ import { createAgent, type AgentModule } from '../../src/main/agent';
 import type { AgentCallbacks } from '../../src/main/agent/agent';
 import { createModelResolver } from '../../src/main/agent/modelResolver';
 import type { RunnerOptions } from '../../src/main/agent/runner';
+import type { Logger } from '../../src/main/core/logger';
 import { startGeminiStandin, type GeminiStandin } from '../helpers/geminiStandin';
 import type { CommerceClient } from '../../src/main/commerce/client';
 import { createMemoryTools } from '../../src/main/memory/tools';
@@ -58,6 +59,8 @@ export interface HarnessOptions {
   tokenBudget?: number;
   callbacks?: AgentCallbacks[];
   limits?: Pick<RunnerOptions, 'maxSteps' | 'toolTimeoutMs' | 'runDeadlineMs' | 'contextPolicy'>;
+  /** The agent's logger (the runner and the Gemini client), as the composition root passes it. */
+  logger?: Logger;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<AgentHarness> {
@@ -75,6 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<AgentH
     { apiKey: () => (state.mode === 'gemini' ? GEMINI_KEY : null), get: () => ({ model: 'gemini-2.5-flash' }) },
     { GEMINI_BASE_URL: gemini.baseUrl },
     { attempts: 2, initialDelaySeconds: 0.01, maxDelaySeconds: 0.02 },
+    options.logger,
   );
   let memory = openMemory(dir, { clock });
   let agent = build();
@@ -91,6 +95,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<AgentH
       ...(options.callbacks ? { callbacks: options.callbacks } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.tokenBudget ? { tokenBudget: () => options.tokenBudget! } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
     });
   }
 

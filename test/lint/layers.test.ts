@@ -14,7 +14,19 @@ const RULE = 'no-restricted-imports';
 let eslint: ESLint;
 
 beforeAll(() => {
-  eslint = new ESLint({ cwd: repoRoot });
+  // The cases are made-up files that no tsconfig lists, so the type-aware rules (which need a
+  // program) are switched off here; the layer rules are syntactic and unaffected.
+  eslint = new ESLint({
+    cwd: repoRoot,
+    overrideConfig: {
+      languageOptions: { parserOptions: { projectService: false } },
+      rules: {
+        '@typescript-eslint/no-floating-promises': 'off',
+        '@typescript-eslint/no-misused-promises': 'off',
+        '@typescript-eslint/switch-exhaustiveness-check': 'off',
+      },
+    },
+  });
 });
 
 async function lint(file: string, code: string): Promise<Linter.LintMessage[]> {

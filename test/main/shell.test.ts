@@ -1,10 +1,14 @@
 // The Electron binary cannot be installed here, so the shell runs against a stub of the `electron`
 // module that records what the shell asks of it. Everything behind the shell is real.
 import { EventEmitter } from 'node:events';
-import { describe, expect, it, vi } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { LOG_FILE_NAME } from '../../src/main/app/config';
 import { channelNames } from '../../src/shared/contract';
 import { CONTENT_SECURITY_POLICY } from '../../src/shared/security';
-import { tempDir } from '../helpers/tempDir';
+import { LEVEL, readLogLines } from '../helpers/logCapture';
 
 const stub = vi.hoisted(() => {
   type Listener = (...args: unknown[]) => unknown;
@@ -24,7 +28,7 @@ const stub = vi.hoisted(() => {
   class BrowserWindow {
     static all: BrowserWindow[] = [];
     static getAllWindows = () => BrowserWindow.all;
-    webContents = { send: () => undefined };
+    webContents = { send: () => undefined, on: () => undefined };
     record: { options: Record<string, unknown>; loadedUrl: string };
     constructor(options: Record<string, unknown>) {
       this.record = { options, loadedUrl: '' };
@@ -32,6 +36,7 @@ const stub = vi.hoisted(() => {
       BrowserWindow.all.push(this);
     }
     once() {}
+    on() {}
     isDestroyed() {
       return false;
     }
@@ -97,7 +102,9 @@ function navigate(contents: EventEmitter, event: string, url: string): boolean {
 }
 
 describe('Electron shell (stubbed electron module)', async () => {
-  stub.state.userData = tempDir('mm-shell-');
+  // Kept for the whole describe (tempDir's folders go after each test): the log is read at the end.
+  stub.state.userData = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-shell-'));
+  afterAll(() => fs.rmSync(stub.state.userData, { recursive: true, force: true }));
   const desktop = await startDesktopApp({}, ['electron', '.']);
   const window = stub.state.windows[0]!;
   const appUrl = window.loadedUrl;
@@ -184,6 +191,30 @@ describe('Electron shell (stubbed electron module)', async () => {
   it('installs the usual menu roles', () => {
     const roles = (stub.state.menu as { role?: string }[]).map((item) => item.role);
     expect(roles).toEqual(expect.arrayContaining(['fileMenu', 'editMenu', 'viewMenu', 'windowMenu']));
+  });
+
+  it('logs refused IPC and navigation as warnings from the shell, with the origin only, never the request', async () => {
+    const handler = stub.state.handlers.get('settings.set')!;
+    await handler({ senderFrame: { parent: null, url: 'https://evil.example/page?customer=KH-0901234567' } }, { language: 'en' });
+    const contents = fakeContents();
+    for (const listener of stub.state.appListeners.get('web-contents-created') ?? []) listener({}, contents);
+    navigate(contents, 'will-navigate', 'https://evil.example/cart?customer=KH-0901234567');
+
+    const file = path.join(stub.state.userData, LOG_FILE_NAME);
+    const lines = readLogLines(file);
+    expect(lines.findLast((line) => line.msg === 'IPC from an untrusted frame refused' && line.channel === 'settings.set')).toMatchObject({
+      level: LEVEL.warn,
+      service: 'shell',
+      channel: 'settings.set',
+      frame: 'https://evil.example/page',
+    });
+    expect(lines.find((line) => line.msg === 'navigation away from the app refused' && line.target === 'https://evil.example')).toMatchObject({
+      level: LEVEL.warn,
+      service: 'shell',
+      what: 'navigate',
+      target: 'https://evil.example',
+    });
+    expect(readLogLines(file).some((line) => JSON.stringify(line).includes('KH-0901234567'))).toBe(false);
   });
 
   it('quits gracefully: closes the services, then exits', async () => {

@@ -49,6 +49,7 @@ export function abortError(signal: AbortSignal): AppError {
  */
 export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
+    // Lost the race before it began: the caller gets the abort, and whatever `work` does after is moot.
     work.catch(() => undefined);
     return Promise.reject(abortError(signal));
   }

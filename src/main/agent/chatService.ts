@@ -1,6 +1,7 @@
 import type { ChatEvent, ChatEventBody, ChatSendResult } from '../../shared/contract/chat';
 import { AppError, toErrorShape } from '../../shared/errors';
 import { Emitter } from '../core/emitter';
+import { errorFacts, silentLogger, type Logger } from '../core/logger';
 import type { ConversationStore } from './ports';
 import type { Runner, StartedRun } from './runner';
 
@@ -12,11 +13,12 @@ import type { Runner, StartedRun } from './runner';
 export class ChatService {
   private closed = false;
   /** Every event of every run, in order per run (`seq`); the composition root forwards them as `chat.event`. */
-  readonly events = new Emitter<{ runEvent: ChatEvent }>();
+  readonly events = new Emitter<{ runEvent: ChatEvent }>((error, name) => this.log.warn({ event: name, ...errorFacts(error) }, 'a chat event listener failed'));
 
   constructor(
     private readonly runner: Runner,
     private readonly sessions: ConversationStore,
+    private readonly log: Logger = silentLogger(),
   ) {}
 
   get activeRuns(): number {
@@ -65,6 +67,7 @@ export class ChatService {
       for await (const body of started.events) emit(body);
     } catch (error) {
       // The runner reports failures as events; this is only for a fault in the runner itself.
+      this.log.error({ runId: started.runId, ...errorFacts(error) }, 'the run stopped without its last events');
       emit({ type: 'error', error: toErrorShape(error) });
       emit({ type: 'done', status: 'failed', text: '' });
     }

@@ -1,6 +1,7 @@
 import type { Content, GenerateContentConfig, GenerateContentResponse, GoogleGenAI, Part } from '@google/genai';
 import { AppError } from '../../shared/errors';
 import { sleep, systemClock, type Clock } from '../core/clock';
+import { silentLogger, type Logger } from '../core/logger';
 import { LOCAL_CALL_ID_PREFIX, type ModelChunk, type ModelClient, type ModelContent, type ModelRequest, type TokenUsage } from './model';
 
 export interface GeminiClientOptions {
@@ -19,6 +20,11 @@ export interface GeminiClientOptions {
   clock?: Clock;
   /** Jitter source for the backoff (tests fix it). */
   random?: () => number;
+  /**
+   * Retry waits and failed calls: model, HTTP status, code, attempt, wait. Never the request (the
+   * conversation, tool arguments and results are customer data) nor Gemini's error text.
+   */
+  logger?: Logger;
 }
 
 const defaultRetry = { attempts: 4, initialDelaySeconds: 1, maxDelaySeconds: 20 };
@@ -29,6 +35,7 @@ export class GeminiModelClient implements ModelClient {
   private readonly apiKey: string;
   private readonly clock: Clock;
   private readonly retry: NonNullable<GeminiClientOptions['retry']>;
+  private readonly log: Logger;
   /** The SDK loads with the first model call, so an app without a key never pays for it at start. */
   private sdk: Promise<{ ai: GoogleGenAI; ApiError: typeof import('@google/genai').ApiError }> | null = null;
 
@@ -36,6 +43,7 @@ export class GeminiModelClient implements ModelClient {
     this.apiKey = options.apiKey;
     this.clock = options.clock ?? systemClock;
     this.retry = options.retry ?? defaultRetry;
+    this.log = options.logger ?? silentLogger();
   }
 
   private load() {
@@ -78,7 +86,14 @@ export class GeminiModelClient implements ModelClient {
         const failure = this.toAppError(error, signal, attemptSignal.signal, ApiError);
         const status = error instanceof ApiError && !signal.aborted ? error.status : null;
         const retry = streamed ? failure : this.retryPlan(failure, status, attempt, wait.retryAfter, error);
-        if (retry instanceof AppError) throw retry;
+        if (retry instanceof AppError) {
+          const details = (retry.details ?? {}) as { retryAfterSeconds?: number };
+          // A cancel is the staff's choice (or the run's deadline, which the runner logs), not Gemini's failure.
+          if (signal.aborted) this.log.debug({ model: request.model, code: retry.code, attempt }, 'Gemini call stopped');
+          else this.log.warn({ model: request.model, code: retry.code, httpStatus: status, attempt, streamed, retryAfterSeconds: details.retryAfterSeconds }, 'Gemini call failed');
+          throw retry;
+        }
+        this.log.warn({ model: request.model, httpStatus: status, attempt, waitMs: retry.waitMs, reason: retry.reason }, 'Gemini asked to wait; retrying');
         yield { type: 'retry_wait', seconds: Math.ceil(retry.waitMs / 1000), reason: retry.reason };
         await sleep(this.clock, retry.waitMs, signal);
       }

@@ -1,4 +1,5 @@
 import type { Language } from '../../shared/settings';
+import type { Logger } from '../core/logger';
 import type { Db } from '../storage/database';
 import type { AgentCallbacks } from './agent';
 import { createAgentTree } from './agents';
@@ -31,6 +32,8 @@ export interface AgentDeps {
   limits?: Pick<RunnerOptions, 'maxSteps' | 'toolTimeoutMs' | 'runDeadlineMs' | 'contextPolicy'>;
   /** Token budget of one model request (from settings). */
   tokenBudget?: () => number;
+  /** The `agent` child logger: runs, tools, calibration; never what was said. */
+  logger?: Logger;
 }
 
 /** The orchestrator: the agent tree on a runner, with per-turn usage in SQLite and the chat channels. */
@@ -45,9 +48,10 @@ export function createAgent(deps: AgentDeps): AgentModule {
     usage,
     ...(deps.callbacks ? { callbacks: deps.callbacks } : {}),
     ...(deps.tokenBudget ? { tokenBudget: deps.tokenBudget } : {}),
+    ...(deps.logger ? { logger: deps.logger } : {}),
     ...deps.limits,
   });
-  const chat = new ChatService(runner, deps.sessions);
+  const chat = new ChatService(runner, deps.sessions, deps.logger);
   return { runner, chat, usage, handlers: createChatHandlers(chat), close: () => chat.close() };
 }
 

@@ -1,4 +1,5 @@
 import { defaultSettings } from '../../shared/settings';
+import type { Logger } from '../core/logger';
 import { GeminiModelClient, type GeminiClientOptions } from './geminiClient';
 import type { ModelClient } from './model';
 import { OfflinePlanner } from './offline/planner';
@@ -34,6 +35,8 @@ export function createModelResolver(
   settings: ModelSettings,
   env: Readonly<Record<string, string | undefined>> = {},
   retry?: GeminiClientOptions['retry'],
+  /** The agent's logger, for the Gemini client's retry waits and failures. */
+  logger?: Logger,
 ): () => ResolvedModel {
   const offline = new OfflinePlanner();
   let cached: { key: string; client: GeminiModelClient; connection: GeminiConnection } | null = null;
@@ -55,6 +58,7 @@ export function createModelResolver(
         firstChunkTimeoutMs: connection.firstChunkTimeoutMs,
         stallTimeoutMs: connection.stallTimeoutMs,
         ...(retry ? { retry } : {}),
+        ...(logger ? { logger } : {}),
       };
       cached = { key: cacheKey, client: new GeminiModelClient(options), connection: Object.freeze(connection) };
     }

@@ -4,6 +4,7 @@ import { chatMessageSchema, runIdSchema, type ChatEventBody, type RunStatus } fr
 import { sessionIdSchema, userIdSchema, type JsonValue } from '../../shared/contract/memory';
 import { AppError, toErrorShape } from '../../shared/errors';
 import type { Language } from '../../shared/settings';
+import { errorFacts, silentLogger, type Logger } from '../core/logger';
 import { AbortScope, abortError, raceAbort } from './abort';
 import { TRANSFER_TOOL_NAME, type Agent, type AgentCallbacks, type CallbackContext, type ModelResponse } from './agent';
 import { DEFAULT_TOKEN_BUDGET, fitRequest, TokenEstimator } from './budget';
@@ -70,6 +71,12 @@ export interface RunnerOptions {
   runDeadlineMs?: number;
   /** Token budget of one model request (settings); the context is fitted to it. */
   tokenBudget?: () => number;
+  /**
+   * How each run ended (run id, status, error code, provider, model, counts, duration), failed
+   * tools and calibration. Never the staff's message, tool arguments or results, nor the customer
+   * or session id: they are customer data.
+   */
+  logger?: Logger;
 }
 
 export interface RunInput {
@@ -129,8 +136,10 @@ export class Runner {
   private readonly runDeadlineMs: number;
   /** Token counts for the budget, calibrated per model by `countTokens` when the model offers it. */
   readonly estimator = new TokenEstimator();
+  private readonly log: Logger;
 
   constructor(private readonly options: RunnerOptions) {
+    this.log = options.logger ?? silentLogger();
     this.policy = { ...defaultContextPolicy, ...options.contextPolicy };
     this.maxSteps = options.maxSteps ?? 8;
     this.toolTimeoutMs = options.toolTimeoutMs ?? 60_000;
@@ -214,6 +223,7 @@ export class Runner {
       this.calibrate(turn);
       return { runId, provider: client.provider, events: this.tracked(registered, this.execute(turn)) };
     } catch (error) {
+      // Not started: the lock is given back and the caller gets the error (the dispatcher logs it).
       this.unregister(registered);
       throw error;
     }
@@ -270,6 +280,7 @@ export class Runner {
     };
     const startedAt = Date.now();
     let status: RunStatus = 'completed';
+    let runError: unknown = null;
     let finalText = '';
     try {
       yield { type: 'started', agent: run.agent.name, mode: turn.client.provider };
@@ -300,12 +311,15 @@ export class Runner {
         yield* this.toolStep(turn, run, response, scope.signal);
       }
     } catch (error) {
-      const failure = scope.signal.aborted ? abortError(scope.signal) : error;
-      const shape = toErrorShape(failure);
+      runError = scope.signal.aborted ? abortError(scope.signal) : error;
+      const shape = toErrorShape(runError);
       status = shape.code === 'cancelled' ? 'cancelled' : 'failed';
       yield { type: 'error', error: shape };
-      await this.closeUnanswered(turn, run, shape.code).catch(() => {});
-      await this.append(turn, { author: run.agent.name, kind: 'error', content: { code: shape.code, message: shape.message } }).catch(() => {});
+      // The run ends either way; a history left with an unanswered call is repaired when it is read back (contentsFromEvents).
+      await this.closeUnanswered(turn, run, shape.code).catch((closing: unknown) => this.logHistoryFault(turn, closing));
+      await this.append(turn, { author: run.agent.name, kind: 'error', content: { code: shape.code, message: shape.message } }).catch((closing: unknown) =>
+        this.logHistoryFault(turn, closing),
+      );
     } finally {
       scope.dispose();
       run.runState.clear();
@@ -320,7 +334,34 @@ export class Runner {
     }
     yield { type: 'usage', ...run.usage };
     await this.recordUsage(turn, status, run.usage, startedAt);
+    this.logEnd(turn, run, status, runError, startedAt);
     yield { type: 'done', status, text: finalText };
+  }
+
+  /** One line per run: how it ended, on which model, in how many steps and how long. Never what was said. */
+  private logEnd(turn: Turn, run: RunState, status: RunStatus, runError: unknown, startedAt: number): void {
+    const fields = {
+      runId: turn.runId,
+      status,
+      provider: turn.client.provider,
+      model: turn.modelName,
+      agent: run.agent.name,
+      modelCalls: run.usage.modelCalls,
+      totalTokens: run.usage.totalTokens,
+      durationMs: Date.now() - startedAt,
+    };
+    if (status === 'completed') this.log.info(fields, 'run completed');
+    else if (status === 'cancelled') this.log.info({ ...fields, ...errorFacts(runError) }, 'run cancelled');
+    else {
+      const facts = errorFacts(runError);
+      // A typed failure (the model down, a deadline, too many steps) is a warning; anything else is a fault in the app.
+      if (facts.errorType === 'AppError') this.log.warn({ ...fields, ...facts }, 'run failed');
+      else this.log.error({ ...fields, ...facts }, 'run failed');
+    }
+  }
+
+  private logHistoryFault(turn: Turn, error: unknown): void {
+    this.log.error({ runId: turn.runId, ...errorFacts(error) }, "a failed run's end could not be written to the session");
   }
 
   /** The request for the agent's next model call, fitted to the token budget. */
@@ -441,7 +482,7 @@ export class Runner {
     this.estimator
       .calibrate(turn.modelName, sample, (contents) => client.countTokens!(turn.modelName, contents, controller.signal))
       // A failed count only means the fixed rule stays in force; it is retried on a later run.
-      .catch(() => undefined)
+      .catch((error: unknown) => this.log.warn({ runId: turn.runId, model: turn.modelName, ...errorFacts(error) }, 'token count calibration failed; the fixed estimate stays'))
       .finally(() => clearTimeout(timer));
   }
 
@@ -511,6 +552,11 @@ export class Runner {
       return { ok: true, result };
     } catch (error) {
       if (runSignal.aborted) throw abortError(runSignal);
+      // The model reads the failure as the tool's result and may try otherwise; a fault in the tool itself is an error here.
+      const facts = errorFacts(error);
+      const fields = { runId: turn.runId, agent: agent.name, tool: tool.name, ...facts };
+      if (facts.errorType === 'AppError') this.log.info(fields, 'tool failed');
+      else this.log.error(fields, 'tool crashed');
       const shape = toErrorShape(error);
       return failure(shape.code, shape.message);
     } finally {
@@ -556,8 +602,9 @@ export class Runner {
         startedAt,
         finishedAt: Date.now(),
       });
-    } catch {
+    } catch (error) {
       // Usage accounting must never fail the answer the staff member is waiting for.
+      this.log.warn({ runId: turn.runId, ...errorFacts(error) }, 'token usage of the run not recorded');
     }
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { SessionEvent, SummaryRecord } from '../../shared/contract/memory';
 import { AppError } from '../../shared/errors';
 import type { Language } from '../../shared/settings';
+import { errorFacts, silentLogger, type Logger } from '../core/logger';
 import type { Conversation, Summarizer } from '../memory/summarizer';
 import { AbortScope } from './abort';
 import { createSummarizerAgent } from './agents';
@@ -39,6 +40,7 @@ export class ModelSummarizer implements Summarizer {
     private readonly model: () => ResolvedModel,
     private readonly fallback: Summarizer,
     private readonly language: () => Language,
+    private readonly log: Logger = silentLogger(),
   ) {}
 
   async summarize(conversation: Conversation): Promise<SummaryRecord> {
@@ -58,9 +60,14 @@ export class ModelSummarizer implements Summarizer {
       };
       for await (const chunk of client.generate(request, scope.signal)) if (chunk.type === 'text') text += chunk.text;
       const parsed = summarySchema.safeParse(JSON.parse(text));
-      return parsed.success ? parsed.data : await this.fallback.summarize(conversation);
-    } catch {
+      if (parsed.success) return parsed.data;
+      this.log.warn({ model: request.model, reason: 'unexpected_shape' }, 'the model summary was not in the expected shape; the extractive summary is used');
+      return await this.fallback.summarize(conversation);
+    } catch (error) {
       // A model that is down must not stop the nightly job; the extractive summary is still useful.
+      // A JSON error's message quotes the model's text (the customer's conversation): only its kind is logged.
+      const reason = error instanceof SyntaxError ? { reason: 'not_json' } : errorFacts(error);
+      this.log.warn({ model: this.agent.model ?? name, ...reason }, 'the model summary failed; the extractive summary is used');
       return this.fallback.summarize(conversation);
     } finally {
       scope.dispose();

@@ -16,7 +16,7 @@ import { DB_FILE_NAME, LOG_FILE_NAME, type AppConfig } from './config';
 import { createDispatch, type Dispatch, type Handlers } from '../core/dispatch';
 import { EventBus } from '../core/eventBus';
 import { Lifecycle } from '../core/lifecycle';
-import { createLogger, type AppLogger } from '../core/logger';
+import { createLogger, errorFacts, type AppLogger } from '../core/logger';
 
 export interface Services {
   readonly config: AppConfig;
@@ -42,19 +42,24 @@ export interface Services {
  * reverse order. Nothing here imports `electron`.
  */
 export async function createServices(config: AppConfig): Promise<Services> {
-  const lifecycle = new Lifecycle();
   const log = openLog(config);
+  const logger = log.logger;
+  // Each service logs through its own child, so every line names the service it came from.
+  const appLog = logger.child({ service: 'app' });
+  const lifecycle = new Lifecycle((name, error) => appLog.error({ closing: name, err: error }, 'a service did not close cleanly'));
   // Added first, so it closes last and the other services can log while they close.
   lifecycle.add('log', () => log.close());
-  const logger = log.logger;
-  const events = new EventBus();
+  lifecycle.add('closed', () => appLog.info('services closed'));
+  // By code and place only: the events carry chat text and memory values.
+  const events = new EventBus((error, name) => appLog.warn({ event: name, ...errorFacts(error) }, 'an event listener failed'));
   lifecycle.add('events', () => events.clear());
 
   const file = path.join(config.userDataDir, DB_FILE_NAME);
   let db: Db | null = null;
   let storage: StorageStatus;
+  const storageLog = logger.child({ service: 'storage' });
   try {
-    const opened = openDatabase(file, migrations);
+    const opened = openDatabase(file, migrations, storageLog);
     db = opened.db;
     storage = opened.status;
     const openDb = db;
@@ -62,17 +67,21 @@ export async function createServices(config: AppConfig): Promise<Services> {
       if (openDb.open) openDb.close();
     });
   } catch (error) {
+    // The app still runs (store, settings for this run); memory and chat answer `storage_unavailable`.
     storage = storageStatusFromError(file, error);
+    storageLog.error({ state: storage.state, schemaVersion: storage.schemaVersion, err: error }, 'running without the data file');
   }
 
   try {
-    const settings = new SettingsService(db, config.createSecretStore(db));
+    const settings = new SettingsService(db, config.createSecretStore(db), logger.child({ service: 'settings' }));
     if (config.settingsOverrides) settings.applyOverrides(config.settingsOverrides);
     log.secrets.add(settings.apiKey());
 
+    const commerceLog = logger.child({ service: 'commerce' });
     const commerce = await StoreConnection.open(settings.get(), {
       db,
       mmExtensions: config.env?.MM_STORE_EXTENSIONS === '1',
+      logger: commerceLog,
     });
     // The renderer follows cart changes the agent makes; this survives a change of store.
     commerce.events.on('cartChanged', (change) => events.emit('cart.changed', change));
@@ -80,9 +89,10 @@ export async function createServices(config: AppConfig): Promise<Services> {
 
     // Gemini when a key is set, else the offline planner; the nightly summaries use the same model.
     // Model, endpoint and timeouts are read from the settings at every run.
-    const models = createModelResolver(settings, config.env);
+    const agentLog = logger.child({ service: 'agent' });
+    const models = createModelResolver(settings, config.env, undefined, agentLog);
     const language = () => settings.get().language;
-    const summarizer = new ModelSummarizer(models, new ExtractiveSummarizer(), language);
+    const summarizer = new ModelSummarizer(models, new ExtractiveSummarizer(), language, agentLog);
     const memory = db ? createMemory({ db, limits: limitsFromQuotas(settings.get().quotas), summarizer }) : null;
     if (memory) {
       // Memory announces changes in its own terms; the renderer hears them as contract events. New quotas apply at once.
@@ -105,6 +115,7 @@ export async function createServices(config: AppConfig): Promise<Services> {
             commerce,
             // Read at every run, like the model settings, so a changed budget applies to the next message.
             tokenBudget: () => settings.get().contextTokenBudget,
+            logger: agentLog,
           })
         : null;
     // Added last, so closing cancels running answers before memory and the store client go.
@@ -138,14 +149,15 @@ export async function createServices(config: AppConfig): Promise<Services> {
       try {
         await commerce.reconfigure(current);
       } catch (error) {
+        // Saved, not applied: the staff hears it as a notice, and the settings answer still goes back.
         const message = error instanceof Error ? error.message : String(error);
-        logger.error({ service: 'commerce', err: error }, 'store settings saved but not applied');
+        commerceLog.error({ err: error }, 'store settings saved but not applied');
         events.emit('app.notice', { level: 'error', code: 'store_unavailable', message: `The store settings were saved but could not be applied: ${message}` });
       }
       return view;
     };
     const dispatch = createDispatch(handlers, logger.child({ service: 'dispatch' }));
-    logger.info({ mode: config.mode, version: config.version, storage: storage.state }, 'services ready');
+    appLog.info({ mode: config.mode, version: config.version, storage: storage.state }, 'services ready');
 
     return {
       config,
@@ -161,8 +173,9 @@ export async function createServices(config: AppConfig): Promise<Services> {
       close: () => lifecycle.close(),
     };
   } catch (error) {
-    logger.fatal({ err: error }, 'services could not start');
-    await lifecycle.close();
+    appLog.fatal({ err: error }, 'services could not start');
+    // What was opened is closed; a close failure was logged by the lifecycle and must not hide the start failure.
+    await lifecycle.close().catch(() => undefined);
     throw error;
   }
 }
@@ -175,8 +188,9 @@ function openLog(config: AppConfig): AppLogger {
     const console = config.logConsole ?? (fromEnv === 'pretty' || fromEnv === 'json' ? fromEnv : false);
     return createLogger({ file: path.join(config.userDataDir, LOG_FILE_NAME), console, level });
   } catch (error) {
+    // The app runs without its log file rather than not at all.
     const fallback = createLogger({ console: config.logConsole || 'json', level });
-    fallback.logger.warn({ err: error }, 'the log file could not be opened; logging to the console only');
+    fallback.logger.warn({ service: 'app', err: error }, 'the log file could not be opened; logging to the console only');
     return fallback;
   }
 }

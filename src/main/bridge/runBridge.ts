@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { defaultUserDataDir } from '../app/config';
 import { createServices, type Services } from '../app/services';
@@ -42,10 +43,16 @@ export async function runBridge(options: BridgeRunOptions): Promise<RunningBridg
     settingsOverrides: values.demo === true ? { demoStore: true } : undefined,
     env: options.env,
   });
+  const logger = services.log.logger.child({ service: 'bridge' });
+  // The token is cut out of every log line before the bridge exists: it opens the whole API.
+  const token = crypto.randomBytes(32).toString('hex');
+  services.log.secrets.add(token);
   let bridge: BridgeServer;
   try {
-    bridge = await startBridge({ dispatch: services.dispatch, events: services.events, rendererDir: options.rendererDir, port });
+    bridge = await startBridge({ dispatch: services.dispatch, events: services.events, rendererDir: options.rendererDir, port, token, logger });
   } catch (error) {
+    // Logged while the log is open; the caller prints the one line for the person starting the app.
+    logger.fatal({ port, err: error }, 'the bridge could not start');
     await services.close();
     throw error;
   }

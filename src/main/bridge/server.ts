@@ -7,6 +7,7 @@ import type { EventName } from '../../shared/contract';
 import { CONTENT_SECURITY_POLICY } from '../../shared/security';
 import type { Dispatch } from '../core/dispatch';
 import type { EventBus } from '../core/eventBus';
+import { silentLogger, type Logger } from '../core/logger';
 
 export interface BridgeOptions {
   dispatch: Dispatch;
@@ -14,10 +15,18 @@ export interface BridgeOptions {
   /** The built renderer (out/renderer). */
   rendererDir: string;
   port?: number;
-  /** For tests; a random 32-byte token otherwise. */
+  /**
+   * The per-run bearer token; a random 32-byte one when absent. `runBridge` makes it and registers
+   * it with the log's secrets before the bridge starts, so no log line can carry it.
+   */
   token?: string;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes?: number;
+  /**
+   * Start, refused and failed requests, event streams opened and dropped. Never a header (the
+   * token), a request body or a URL's query or fragment.
+   */
+  logger?: Logger;
 }
 
 export interface BridgeServer {
@@ -54,12 +63,15 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeServer>
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
   const rendererRoot = path.resolve(options.rendererDir);
   const eventStreams = new Set<http.ServerResponse>();
+  const log = options.logger ?? silentLogger();
   let origin = '';
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${HOST}`);
     if (url.pathname.startsWith('/api/')) {
       handleApi(req, res, url.pathname).catch((error: unknown) => {
+        // The dispatcher turns handler failures into answers, so this is the bridge's own fault (a body cut off, a socket error).
+        log.error({ method: req.method, path: url.pathname, err: error }, 'bridge request failed');
         sendJson(res, 500, { ok: false, error: { code: 'internal', message: String(error) } });
       });
       return;
@@ -82,8 +94,15 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeServer>
   }
 
   async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<void> {
-    if (!sameOrigin(req)) return sendJson(res, 403, apiError('forbidden', 'Cross-origin requests are refused.'));
-    if (!authorized(req)) return sendJson(res, 401, apiError('unauthorized', 'Missing or wrong bridge token.'));
+    if (!sameOrigin(req)) {
+      log.warn({ method: req.method, path: pathname, httpStatus: 403 }, 'cross-origin bridge request refused');
+      return sendJson(res, 403, apiError('forbidden', 'Cross-origin requests are refused.'));
+    }
+    if (!authorized(req)) {
+      // Which request, not what it presented: a wrong token may be a real one from another run.
+      log.warn({ method: req.method, path: pathname, httpStatus: 401 }, 'bridge request without the right token refused');
+      return sendJson(res, 401, apiError('unauthorized', 'Missing or wrong bridge token.'));
+    }
 
     if (pathname === '/api/events' && req.method === 'GET') return openEventStream(req, res);
 
@@ -98,6 +117,8 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeServer>
     try {
       request = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
     } catch {
+      // Answered as `invalid_request`; the body is not logged (it can hold a customer's data).
+      log.debug({ path: pathname }, 'bridge request body is not JSON');
       return sendJson(res, 400, apiError('invalid_request', 'Request body is not valid JSON.'));
     }
     const result = await options.dispatch(match[1], request, { transport: 'bridge' });
@@ -113,13 +134,21 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeServer>
     });
     res.write(': connected\n\n');
     eventStreams.add(res);
+    const opened = Date.now();
+    log.info({ clients: eventStreams.size }, 'event stream opened');
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
     const forget = () => {
       clearInterval(heartbeat);
-      eventStreams.delete(res);
+      if (!eventStreams.delete(res)) return;
+      log.info({ clients: eventStreams.size, durationMs: Date.now() - opened }, 'event stream closed');
     };
     req.on('close', forget);
     res.on('close', forget);
+    // A write to a client that went away fails here rather than as an uncaught 'error' event.
+    res.on('error', (error) => {
+      log.warn({ err: error }, 'event stream dropped');
+      res.destroy();
+    });
   }
 
   const unsubscribe = options.events.subscribe((name: EventName, payload: unknown) => {
@@ -136,6 +165,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeServer>
     try {
       relative = decodeURIComponent(pathname === '/' ? '/index.html' : pathname);
     } catch {
+      // A malformed path is the client's fault: answered 400.
       res.writeHead(400).end();
       return;
     }
@@ -155,7 +185,13 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeServer>
       res.end();
       return;
     }
-    fs.createReadStream(file).pipe(res);
+    fs.createReadStream(file)
+      .on('error', (error) => {
+        // Removed or rebuilt (npm run dev) since the check above: the page gets a cut response, the process goes on.
+        log.warn({ path: pathname, err: error }, 'a renderer file could not be read');
+        res.destroy();
+      })
+      .pipe(res);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -167,6 +203,8 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeServer>
   });
   const { port } = server.address() as AddressInfo;
   origin = `http://${HOST}:${port}`;
+  // The origin only: the URL to open carries the token.
+  log.info({ origin }, 'bridge listening');
 
   let closing: Promise<void> | null = null;
   return {
@@ -176,6 +214,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeServer>
     openUrl: `${origin}/#token=${token}`,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        log.info({ clients: eventStreams.size }, 'bridge closing');
         unsubscribe();
         for (const stream of eventStreams) stream.end();
         eventStreams.clear();

@@ -2,6 +2,7 @@ import type { CartChanged, CartResult } from '../../shared/commerce';
 import { cartAddSchema, cartRemoveSchema, cartRequestSchema, cartUpdateSchema } from '../../shared/contract/commerce';
 import { AppError } from '../../shared/errors';
 import type { Emitter } from '../core/emitter';
+import type { Logger } from '../core/logger';
 import type { CartIdStore } from './cartIds';
 import { parseInput } from './input';
 import type { Operations } from './operations';
@@ -18,6 +19,8 @@ export interface CartsOptions {
   /** Each customer's cart id (SQLite in the app). */
   cartIds: CartIdStore;
   events: Emitter<CartEvents>;
+  /** A lost cart replaced, the legacy cart creation turned on; never a customer or cart id. */
+  logger: Logger;
 }
 
 type CartOperationKind = 'read' | 'add' | 'change';
@@ -111,6 +114,7 @@ export class Carts {
         raw = await operation(cartId);
       } catch (error) {
         if (!(stored && error instanceof AppError && error.code === 'store_not_found' && CART_LOST.test(error.message))) throw error;
+        this.options.logger.warn({ operation: kind }, 'the store lost a cart; a new one is created (the answer says recreated)');
         cartId = await this.createCart(customerId, signal);
         recreated = true;
         raw = kind === 'add' ? await operation(cartId) : await this.fetchCart(cartId, signal);
@@ -120,6 +124,7 @@ export class Carts {
       if (recreated || kind !== 'read') this.options.events.emit('cartChanged', { customerId, cart: result.cart, recreated });
       return result;
     });
+    // The queue only orders the customer's operations; the failure reaches the caller through `run`.
     const settled = run.catch(() => undefined);
     this.queues.set(customerId, settled);
     void settled.then(() => {
@@ -151,6 +156,7 @@ export class Carts {
         cartId = data.createGuestCart?.cart?.id;
       } catch (error) {
         if (!(error instanceof AppError && NO_CREATE_GUEST_CART.test(error.message))) throw error;
+        this.options.logger.info('the store has no createGuestCart (older than Magento 2.4.7); carts are created with createEmptyCart');
         this.legacyCartCreation = true;
       }
     }

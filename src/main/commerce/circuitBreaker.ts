@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors';
 import type { Clock } from '../core/clock';
+import type { Logger } from '../core/logger';
 
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the circuit. */
@@ -23,6 +24,8 @@ export class CircuitBreaker {
   constructor(
     private readonly options: CircuitBreakerOptions,
     private readonly clock: Clock,
+    /** Hears the circuit opening and closing (not each call it refuses). */
+    private readonly log?: Logger,
   ) {}
 
   get state(): CircuitState {
@@ -37,6 +40,7 @@ export class CircuitBreaker {
     if (state === 'half_open' && !this.probing) {
       this.probing = true;
       this.current = 'half_open';
+      this.log?.info({ circuit: 'half_open' }, 'store circuit half-open: one probe call goes through');
       return;
     }
     const retryInMs = Math.max(0, this.openedAt + this.options.openMs - this.clock.now());
@@ -44,6 +48,7 @@ export class CircuitBreaker {
   }
 
   success(): void {
+    if (this.current !== 'closed') this.log?.info({ circuit: 'closed' }, 'the store answers again; circuit closed');
     this.failures = 0;
     this.probing = false;
     this.current = 'closed';
@@ -52,6 +57,11 @@ export class CircuitBreaker {
   failure(): void {
     this.failures++;
     if (this.probing || this.failures >= this.options.failureThreshold) {
+      if (this.probing) {
+        this.log?.warn({ circuit: 'open', openMs: this.options.openMs }, 'the probe call failed; store circuit open again');
+      } else if (this.current !== 'open') {
+        this.log?.warn({ circuit: 'open', failures: this.failures, openMs: this.options.openMs }, 'the store keeps failing; circuit open, calls paused');
+      }
       this.probing = false;
       this.current = 'open';
       this.openedAt = this.clock.now();

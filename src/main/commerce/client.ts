@@ -2,6 +2,7 @@ import type { CartResult, CategorySummary, ProductDetail, ProductSearchResult, S
 import { productRequestSchema } from '../../shared/contract/commerce';
 import { AppError } from '../../shared/errors';
 import { Emitter } from '../core/emitter';
+import { errorFacts, silentLogger, type Logger } from '../core/logger';
 import type { CartIdStore } from './cartIds';
 import { Carts, type CartEvents } from './carts';
 import { parseInput } from './input';
@@ -32,16 +33,19 @@ export interface CommerceClientOptions extends Partial<Omit<TransportOptions, 'e
 export class CommerceClient {
   readonly transport: GraphQLTransport;
   /** `cartChanged` after every cart add or change, and when a lost cart was replaced. */
-  readonly events = new Emitter<CommerceEvents>();
+  readonly events = new Emitter<CommerceEvents>((error, name) => this.log.warn({ event: name, ...errorFacts(error) }, 'a store event listener failed'));
   private readonly operations: Operations;
   private readonly mmExtensions: boolean;
   private readonly storeBaseUrl: string;
   private readonly search: ProductSearch;
   private readonly carts: Carts;
   private categoryTree: Promise<CategorySummary[]> | null = null;
+  private readonly log: Logger;
 
   constructor(options: CommerceClientOptions) {
-    this.transport = new GraphQLTransport(options);
+    const logger = options.logger ?? silentLogger();
+    this.log = logger;
+    this.transport = new GraphQLTransport({ ...options, logger });
     this.mmExtensions = options.mmExtensions ?? false;
     this.operations = buildOperations(this.mmExtensions);
     this.storeBaseUrl = new URL('/', options.endpoint).toString();
@@ -51,8 +55,9 @@ export class CommerceClient {
       minQueryLength: options.minQueryLength ?? 3,
       storeBaseUrl: this.storeBaseUrl,
       categories: (signal) => this.categories(signal),
+      logger,
     });
-    this.carts = new Carts({ ...store, cartIds: options.cartIds, events: this.events });
+    this.carts = new Carts({ ...store, cartIds: options.cartIds, events: this.events, logger });
   }
 
   searchProducts(input: SearchInput): Promise<ProductSearchResult> {
@@ -87,6 +92,7 @@ export class CommerceClient {
         return roots.length === 1 ? roots[0]!.children : roots;
       })
       .catch((error: unknown) => {
+        // Not kept: the next call asks the store again. The transport logged the failure.
         this.categoryTree = null;
         throw error;
       });

@@ -2,6 +2,7 @@ import type { CategorySummary, ProductSearchResult, SearchStep } from '../../sha
 import { searchRequestSchema } from '../../shared/contract/commerce';
 import { AppError } from '../../shared/errors';
 import { foldAccents } from '../../shared/text';
+import { errorFacts, type Logger } from '../core/logger';
 import { parseInput } from './input';
 import type { Operations } from './operations';
 import { shapeProduct, type RawProducts } from './shape';
@@ -24,6 +25,7 @@ export interface ProductSearchOptions {
   storeBaseUrl: string;
   /** The store's department tree: its names teach the vocabulary, and it is the last step's answer. */
   categories(signal?: AbortSignal): Promise<CategorySummary[]>;
+  logger: Logger;
 }
 
 /**
@@ -119,15 +121,23 @@ export class ProductSearch {
 
   /** Category names teach the vocabulary the store's own spelling (`Nước mắm & nước chấm`). */
   private async learnCategoryNames(signal: AbortSignal | undefined): Promise<void> {
-    const tree = await this.options.categories(signal).catch(() => []);
-    for (const category of flatten(tree)) this.vocabulary.learn(category.name, 5);
+    for (const category of flatten(await this.categoriesOrNone(signal))) this.vocabulary.learn(category.name, 5);
+  }
+
+  /** The department tree, or none when the store cannot give it: the search goes on without it. */
+  private categoriesOrNone(signal: AbortSignal | undefined): Promise<CategorySummary[]> {
+    return this.options.categories(signal).catch((error: unknown) => {
+      const { code, httpStatus } = errorFacts(error);
+      this.options.logger.debug({ code, httpStatus }, 'categories unavailable; the search goes on without them');
+      return [];
+    });
   }
 
   private async bestCategory(query: string, signal: AbortSignal | undefined): Promise<CategorySummary | null> {
     const words = new Set(tokenize(foldAccents(query)).filter((word) => word.length >= 2));
     let best: CategorySummary | null = null;
     let bestScore = 0;
-    for (const category of flatten(await this.options.categories(signal).catch(() => []))) {
+    for (const category of flatten(await this.categoriesOrNone(signal))) {
       const names = new Set(tokenize(foldAccents(category.name)));
       const matched = [...names].filter((word) => words.has(word)).length;
       // Shared words first; among equals, the category whose name is most covered by the query.

@@ -1,5 +1,6 @@
 import type { Settings } from '../../shared/settings';
 import { Emitter } from '../core/emitter';
+import { errorFacts, silentLogger, type Logger } from '../core/logger';
 import type { Db } from '../storage/database';
 import { MemoryCartIdStore, SqliteCartIdStore } from './cartIds';
 import { CommerceClient, type CommerceEvents } from './client';
@@ -15,6 +16,8 @@ interface StoreDeps {
   db: Db | null;
   /** MM Mega Market's extension fields (env `MM_STORE_EXTENSIONS=1`). */
   mmExtensions: boolean;
+  /** The `commerce` child logger; the client, its transport and the demo store log through it. */
+  logger?: Logger;
 }
 
 interface OpenStore {
@@ -32,9 +35,10 @@ const keyOf = (settings: Settings) => `${settings.demoStore ? 'demo' : settings.
  */
 async function openStore(settings: Settings, deps: StoreDeps): Promise<OpenStore> {
   const { db, mmExtensions } = deps;
+  const logger = deps.logger ?? silentLogger();
   // The demo store (and graphql-js) load only when the demo store is used.
   const demo = settings.demoStore
-    ? await import('./demo').then(({ startDemoStore }) => startDemoStore({ storeCode: settings.storeCode, mmExtensions }))
+    ? await import('./demo').then(({ startDemoStore }) => startDemoStore({ storeCode: settings.storeCode, mmExtensions, logger }))
     : null;
   const endpoint = demo?.endpoint ?? settings.storeEndpoint;
   // Demo carts live only as long as the demo store, so they are kept apart from real ones.
@@ -46,7 +50,10 @@ async function openStore(settings: Settings, deps: StoreDeps): Promise<OpenStore
     cartIds: db && !demo ? new SqliteCartIdStore(db, storeKey) : new MemoryCartIdStore(),
     // The demo store is local and trusted: no request budget to respect.
     ...(demo ? { rateLimit: { maxRequests: 10_000, windowMs: 60_000, maxQueue: 1000 } } : {}),
+    logger,
   });
+  // The origin only (the client has parsed the URL by now): an endpoint could carry credentials or a query.
+  logger.info({ store: new URL(endpoint).origin, storeCode: settings.storeCode, demo: demo !== null, mmExtensions }, 'store client ready');
   return { key: keyOf(settings), client, demo };
 }
 
@@ -62,19 +69,24 @@ async function closeStore(store: OpenStore): Promise<void> {
  */
 export class StoreConnection implements StoreApi {
   /** The events of whichever store is in use: listeners stay subscribed when the store changes. */
-  readonly events = new Emitter<CommerceEvents>();
+  readonly events = new Emitter<CommerceEvents>((error, name) => this.log.warn({ event: name, ...errorFacts(error) }, 'a store event listener failed'));
   private switching: Promise<void> = Promise.resolve();
   private closed = false;
 
   private constructor(
     private current: OpenStore,
-    private readonly deps: StoreDeps,
+    private readonly deps: StoreDeps & { logger: Logger },
   ) {
     this.follow(current.client);
   }
 
   static async open(settings: Settings, deps: StoreDeps): Promise<StoreConnection> {
-    return new StoreConnection(await openStore(settings, deps), deps);
+    const withLogger = { ...deps, logger: deps.logger ?? silentLogger() };
+    return new StoreConnection(await openStore(settings, withLogger), withLogger);
+  }
+
+  private get log(): Logger {
+    return this.deps.logger;
   }
 
   /** The client of the store in use now (tests look at its transport). */
@@ -88,13 +100,17 @@ export class StoreConnection implements StoreApi {
 
   /** Switches stores when the settings name another one; switches run one after another. */
   reconfigure(settings: Settings): Promise<void> {
+    // A previous switch's failure went to its own caller (the settings handler, which logs it).
     this.switching = this.switching.catch(() => undefined).then(async () => {
       if (this.closed || keyOf(settings) === this.current.key) return;
       const next = await openStore(settings, this.deps);
       this.follow(next.client);
       const previous = this.current;
       this.current = next;
-      await closeStore(previous);
+      await closeStore(previous).catch((error: unknown) => {
+        // The switch itself succeeded: the new store serves the next call whatever became of the old one.
+        this.log.warn({ err: error }, 'the previous store client did not close cleanly');
+      });
     });
     return this.switching;
   }
@@ -110,6 +126,7 @@ export class StoreConnection implements StoreApi {
 
   async close(): Promise<void> {
     this.closed = true;
+    // Only waiting for a switch to end; its failure went to its own caller.
     await this.switching.catch(() => undefined);
     await closeStore(this.current);
   }

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { AppError } from '../../shared/errors';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuitBreaker';
 import { abortReason, sleep, systemClock, type Clock } from '../core/clock';
+import { errorFacts, silentLogger, type Logger } from '../core/logger';
 import { RateLimiter, type RateLimitOptions } from './rateLimiter';
 
 export interface RetryOptions {
@@ -40,6 +41,12 @@ export interface TransportOptions {
   random: () => number;
   /** Waits between retries; defaults to the clock. Tests inject one that records the delays. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Retries, failed calls and the circuit opening and closing (the composition root passes the
+   * `commerce` child). Lines name the operation, the code, the HTTP status and timings; never the
+   * variables (a customer's cart id, a search text) nor the store's error messages, which quote them.
+   */
+  logger?: Logger;
 }
 
 export const defaultTransportOptions: Omit<TransportOptions, 'endpoint'> = {
@@ -102,12 +109,14 @@ export class GraphQLTransport {
   private closing: Promise<void> | null = null;
   /** Errors worth another try (transport failures, 5xx, 429); a GraphQL error never is. */
   private readonly retryable = new WeakMap<AppError, { retryAfterMs: number | null }>();
+  private readonly log: Logger;
 
   constructor(options: Partial<TransportOptions> & { endpoint: string }) {
     this.options = { ...defaultTransportOptions, ...options };
     const o = this.options;
+    this.log = o.logger ?? silentLogger();
     this.limiter = new RateLimiter(o.rateLimit, o.clock);
-    this.breaker = new CircuitBreaker(o.breaker, o.clock);
+    this.breaker = new CircuitBreaker(o.breaker, o.clock, this.log);
     this.cache = o.cache.maxEntries > 0 ? new LRUCache({ max: o.cache.maxEntries, ttl: o.cache.ttlMs }) : null;
   }
 
@@ -143,7 +152,7 @@ export class GraphQLTransport {
     if (this.closing) throw closedError();
     if (call.signal?.aborted) throw abortReason(call.signal);
     if (call.kind === 'mutation') {
-      return (await this.withDeadline(new AbortController(), call.signal, (signal) => this.attempt(call, signal))) as T;
+      return (await this.logged(call, this.withDeadline(new AbortController(), call.signal, (signal) => this.attempt(call, signal)))) as T;
     }
 
     const key = JSON.stringify([call.query, call.variables ?? null]);
@@ -156,7 +165,8 @@ export class GraphQLTransport {
       const entry: InFlight = {
         controller,
         callers: 0,
-        promise: this.withDeadline(controller, undefined, (signal) => this.withRetries(call, signal)).then((value) => {
+        // Logged once here, however many callers share the request.
+        promise: this.logged(call, this.withDeadline(controller, undefined, (signal) => this.withRetries(call, signal))).then((value) => {
           if (call.cacheable) this.cache?.set(key, { value });
           return value;
         }),
@@ -165,6 +175,7 @@ export class GraphQLTransport {
         .finally(() => {
           if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
         })
+        // The failure reaches every caller through `follow` and was logged by `logged`; this copy only clears the entry.
         .catch(() => undefined);
       this.inFlight.set(key, entry);
       shared = entry;
@@ -179,9 +190,30 @@ export class GraphQLTransport {
       this.limiter.close(error);
       for (const controller of this.running) controller.abort(error);
       this.cache?.clear();
-      if (this.pool) await (await this.pool).agent.destroy(error).catch(() => undefined);
+      if (this.pool) {
+        await (await this.pool).agent.destroy(error).catch((failure: unknown) => {
+          // Closing goes on: the sockets are gone with the process at the latest.
+          this.log.warn({ err: failure }, 'the store connection pool did not close cleanly');
+        });
+      }
     })();
     return this.closing;
+  }
+
+  /**
+   * Logs a call that failed for good (after its retries), by how much it matters: the store
+   * unreachable or too slow is an error; refused or rate-limited a warning; an answer such as "no
+   * such entity", a cancel or a closed client only at debug level. Rethrows the failure unchanged.
+   */
+  private async logged<T>(call: GraphQLCall, work: Promise<T>): Promise<T> {
+    const started = this.options.clock.now();
+    try {
+      return await work;
+    } catch (error) {
+      const facts = errorFacts(error);
+      this.log[failureLevel(facts.code)]({ operation: operationName(call.query), kind: call.kind, ...facts, durationMs: this.options.clock.now() - started }, 'store call failed');
+      throw error;
+    }
   }
 
   /** One caller's view of a shared request; the request is aborted once every caller gave up. */
@@ -239,6 +271,8 @@ export class GraphQLTransport {
         const jittered = Math.min(maxDelayMs, backoff / 2 + this.options.random() * (backoff / 2));
         if (retry.retryAfterMs !== null && retry.retryAfterMs > maxRetryAfterMs) throw error;
         const delay = Math.max(jittered, retry.retryAfterMs ?? 0);
+        const { code, httpStatus, cause } = errorFacts(error);
+        this.log.warn({ operation: operationName(call.query), code, httpStatus, cause, attempt, delayMs: Math.round(delay) }, 'store call failed; retrying');
         await (this.options.sleep ? this.options.sleep(delay, signal) : sleep(this.options.clock, delay, signal));
         if (signal.aborted) throw abortReason(signal);
       }
@@ -254,7 +288,7 @@ export class GraphQLTransport {
       const retryAfterMs = parseRetryAfter(headers['retry-after'], this.options.clock.now());
       if (statusCode === 429) {
         verdict = 'up';
-        throw this.markRetryable(new AppError('rate_limited', 'The store asks to slow down', { retryAfterMs }), retryAfterMs);
+        throw this.markRetryable(new AppError('rate_limited', 'The store asks to slow down', { status: statusCode, retryAfterMs }), retryAfterMs);
       }
       const contentType = String(headers['content-type'] ?? '');
       const body = contentType.includes('json') ? parseJson(text) : undefined;
@@ -273,6 +307,7 @@ export class GraphQLTransport {
       verdict = 'up';
       return resultOf(body, statusCode);
     } catch (error) {
+      // Every failure leaves as a typed error; `withRetries` and `logged` decide on retrying and logging.
       if (signal.aborted) throw abortReason(signal);
       if (error instanceof AppError) throw error;
       verdict = 'down';
@@ -324,7 +359,29 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
+    // Not JSON: the caller turns `undefined` into `store_unavailable` (and it is logged there).
     return undefined;
+  }
+}
+
+/** The GraphQL operation's name (`SearchProducts`), or its kind when anonymous; never its variables. */
+function operationName(query: string): string {
+  return /^\s*(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)/.exec(query)?.[1] ?? 'anonymous';
+}
+
+function failureLevel(code: string): 'error' | 'warn' | 'debug' {
+  switch (code) {
+    case 'store_unavailable':
+    case 'timeout':
+    case 'internal':
+      return 'error';
+    case 'rate_limited':
+    case 'store_error':
+    case 'cart_error':
+      return 'warn';
+    default:
+      // cancelled, closed, circuit_open (its opening was logged), store_input, store_not_found: answers, not faults.
+      return 'debug';
   }
 }
 

@@ -7,7 +7,7 @@ import {
   type ResponseOf,
 } from '../../shared/contract';
 import { AppError, isAppError, toErrorShape, type Result } from '../../shared/errors';
-import type { Logger } from './logger';
+import { errorFacts, type Logger } from './logger';
 
 export interface CallContext {
   /** Which transport the call came through. */
@@ -52,9 +52,10 @@ export function createDispatch(handlers: Handlers, logger?: Logger): Dispatch {
       return { ok: true, value };
     } catch (error) {
       // Typed errors are answers (not found, busy, ...); anything else is a fault worth reading later.
-      // The request is not logged: it can carry a customer's data.
+      // Neither the request nor the error's message is logged: both can carry a customer's data
+      // (a memory value, a chat message); the fault's type, code and stack frames say where it was.
       if (isAppError(error)) logger?.debug({ channel, code: error.code }, 'request refused');
-      else logger?.error({ channel, err: error }, 'request failed');
+      else logger?.error({ channel, ...errorFacts(error) }, 'request failed');
       return { ok: false, error: toErrorShape(error) };
     }
   };

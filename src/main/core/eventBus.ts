@@ -6,12 +6,16 @@ type Listener = (name: EventName, payload: unknown) => void;
 export class EventBus {
   private readonly listeners = new Set<Listener>();
 
+  /** `onListenerError` hears a forwarder that threw (the composition root logs it). */
+  constructor(private readonly onListenerError: (error: unknown, name: EventName) => void = () => undefined) {}
+
   emit<E extends EventName>(name: E, payload: EventPayloadOf<E>): void {
     for (const listener of this.listeners) {
       try {
         listener(name, payload);
-      } catch {
+      } catch (error) {
         // One failing forwarder (e.g. a closed window) must not stop the others.
+        this.onListenerError(error, name);
       }
     }
   }

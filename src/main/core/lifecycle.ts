@@ -3,6 +3,9 @@ export class Lifecycle {
   private readonly closers: { name: string; close: () => void | Promise<void> }[] = [];
   private closing: Promise<void> | null = null;
 
+  /** `onFailure` hears each closer that failed, while the ones after it (the log, added first) are still open. */
+  constructor(private readonly onFailure: (name: string, error: unknown) => void = () => undefined) {}
+
   add(name: string, close: () => void | Promise<void>): void {
     if (this.closing) throw new Error(`cannot add ${name}: services are closing`);
     this.closers.push({ name, close });
@@ -23,6 +26,8 @@ export class Lifecycle {
       try {
         await close();
       } catch (error) {
+        // The others still close; the failures are reported together at the end.
+        this.onFailure(name, error);
         failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }

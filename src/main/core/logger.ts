@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { isAppError } from '../../shared/errors';
 
 /** The app's logger (pino): JSON lines, levels, `child({ service })` per service. */
 export type Logger = PinoLogger;
@@ -68,6 +69,52 @@ export function createLogger(options: LoggerOptions = {}): AppLogger {
 /** A logger that writes nothing (tests and tools that have no log file). */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
+}
+
+/** What `errorFacts` keeps of an error. */
+export interface ErrorFacts {
+  /** The typed code (`store_unavailable`, `model_error`, ...), a Node or SQLite code, `cancelled`, or `internal`. */
+  code: string;
+  /** `AppError`, `TypeError`, `SqliteError`, ... */
+  errorType: string;
+  /** HTTP status, when the error carries one. */
+  httpStatus?: number;
+  /** A lower-level code behind a typed error (`ECONNREFUSED`), or Magento's error category. */
+  cause?: string;
+  /** Where an unexpected fault was thrown: the stack frames, without the message line. */
+  at?: string;
+}
+
+/**
+ * What the log may say about an error whose message or details can quote customer data (a chat
+ * message, a store answer naming a cart, a product query, a model's JSON): code, type, status and,
+ * for an unexpected fault, where it happened, never the message. Services that carry customer
+ * data log `...errorFacts(error)` instead of `err`.
+ */
+export function errorFacts(error: unknown): ErrorFacts {
+  if (isAppError(error)) {
+    const details = (error.details ?? {}) as { status?: unknown; cause?: unknown; category?: unknown };
+    const cause = typeof details.cause === 'string' ? details.cause : typeof details.category === 'string' ? details.category : undefined;
+    return {
+      code: error.code,
+      errorType: 'AppError',
+      ...(typeof details.status === 'number' ? { httpStatus: details.status } : {}),
+      ...(cause ? { cause } : {}),
+    };
+  }
+  if (!(error instanceof Error)) return { code: 'internal', errorType: typeof error };
+  const { code, status } = error as { code?: unknown; status?: unknown };
+  const frames = (error.stack ?? '')
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .slice(0, 8)
+    .map((line) => line.trim());
+  return {
+    code: error.name === 'AbortError' ? 'cancelled' : typeof code === 'string' ? code : 'internal',
+    errorType: error.name,
+    ...(typeof status === 'number' ? { httpStatus: status } : {}),
+    ...(frames.length > 0 ? { at: frames.join(' | ') } : {}),
+  };
 }
 
 /**

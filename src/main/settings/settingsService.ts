@@ -7,6 +7,7 @@ import {
   type SettingsView,
 } from '../../shared/settings';
 import { Emitter } from '../core/emitter';
+import { silentLogger, type Logger } from '../core/logger';
 import type { Db } from '../storage/database';
 import type { SecretStore } from './secretStore';
 
@@ -16,11 +17,12 @@ export class SettingsService {
   private overrides: SettingsPatch = {};
 
   /** `changed` after every saved change (settings or API key), with what the renderer may see. */
-  readonly events = new Emitter<{ changed: SettingsView }>();
+  readonly events = new Emitter<{ changed: SettingsView }>((error, name) => this.log.warn({ event: name, err: error }, 'a settings listener failed'));
 
   constructor(
     private readonly db: Db | null,
     private readonly secrets: SecretStore,
+    private readonly log: Logger = silentLogger(),
   ) {}
 
   get(): Settings {
@@ -30,9 +32,11 @@ export class SettingsService {
       const rows = this.db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
       for (const row of rows) {
         if (!Object.hasOwn(defaultSettings, row.key)) continue;
+        // The table's CHECK (json_valid) keeps every value parseable.
         const candidate = { ...merged, [row.key]: JSON.parse(row.value) as unknown };
         // A stored value that no longer validates (older version, hand edit) falls back to the default.
         if (settingsSchema.safeParse(candidate).success) merged[row.key] = candidate[row.key];
+        else this.log.warn({ setting: row.key }, 'a stored setting no longer validates; its default is used');
       }
     }
     const stored = settingsSchema.parse(merged);
@@ -77,6 +81,8 @@ export class SettingsService {
     })();
     for (const key of Object.keys(patch) as (keyof SettingsPatch)[]) delete this.overrides[key];
     this.cached = next;
+    // Which settings changed, not their values (an endpoint may carry a gateway's credentials).
+    this.log.info({ settings: Object.keys(patch) }, 'settings saved');
     const view = this.view();
     this.events.emit('changed', view);
     return view;
@@ -87,8 +93,10 @@ export class SettingsService {
     try {
       this.secrets.set(apiKey);
     } catch (error) {
+      this.log.error({ storage: this.secrets.kind, err: error }, 'the API key could not be stored');
       throw new AppError('storage_unavailable', error instanceof Error ? error.message : String(error));
     }
+    this.log.info({ apiKeySet: apiKey !== null, storage: this.secrets.kind }, apiKey === null ? 'API key removed' : 'API key saved');
     const view = this.view();
     this.events.emit('changed', view);
     return view;

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, nativeTheme, safeStorage, session, shell } from 'electron';
 import { APP_NAME } from '../app/config';
 import { createServices, type Services } from '../app/services';
+import type { Logger } from '../core/logger';
 import { EncryptedSecretStore, ProcessSecretStore } from '../settings/secretStore';
 import { forwardEvents, registerIpcHandlers } from './ipc';
 import { menuTemplate } from './menu';
@@ -22,6 +23,18 @@ export function appUrl(env: Readonly<Record<string, string | undefined>>): strin
 
 async function openExternal(url: string): Promise<void> {
   if (isSafeExternalUrl(url)) await shell.openExternal(url);
+}
+
+/** Window and renderer failures: a page that did not load, a renderer that crashed or hangs. */
+function watchWindow(window: BrowserWindow, log: Logger): void {
+  window.webContents.on('did-fail-load', (_event, errorCode, errorDescription, _url, isMainFrame) => {
+    if (isMainFrame) log.error({ errorCode, errorDescription }, 'the app page failed to load');
+  });
+  window.webContents.on('render-process-gone', (_event, details) => {
+    log.error({ reason: details.reason, exitCode: details.exitCode }, 'the window renderer is gone');
+  });
+  window.on('unresponsive', () => log.warn('the window stopped responding'));
+  window.on('responsive', () => log.info('the window responds again'));
 }
 
 /**
@@ -46,11 +59,23 @@ export async function startDesktopApp(env: Readonly<Record<string, string | unde
     env,
   });
 
+  const log = services.log.logger.child({ service: 'shell' });
+  try {
+    return openWindow(services, url, log);
+  } catch (error) {
+    // Logged while the log is open; index.ts prints the one line for the person starting the app.
+    log.fatal({ err: error }, 'the desktop window could not be set up');
+    await services.close();
+    throw error;
+  }
+}
+
+function openWindow(services: Services, url: string, log: Logger): DesktopApp {
   hardenSession(session.defaultSession);
-  app.on('web-contents-created', (_event, contents) => hardenContents(contents, url, openExternal));
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents, url, openExternal, log));
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, APP_NAME)));
-  const unregister = registerIpcHandlers(ipcMain, services.dispatch, url);
-  const stopForwarding = forwardEvents(services.events, () => BrowserWindow.getAllWindows());
+  const unregister = registerIpcHandlers(ipcMain, services.dispatch, url, log);
+  const stopForwarding = forwardEvents(services.events, () => BrowserWindow.getAllWindows(), log);
 
   const window = new BrowserWindow({
     width: 1280,
@@ -62,8 +87,12 @@ export async function startDesktopApp(env: Readonly<Record<string, string | unde
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#15171a' : '#f6f7f9',
     webPreferences: secureWebPreferences(preloadPath),
   });
-  window.once('ready-to-show', () => window.show());
-  void window.loadURL(url);
+  watchWindow(window, log);
+  window.once('ready-to-show', () => {
+    window.show();
+    log.info('window shown');
+  });
+  window.loadURL(url).catch((error: unknown) => log.error({ err: error }, 'the app page could not be loaded'));
 
   app.on('second-instance', () => {
     if (window.isDestroyed()) return;
@@ -74,10 +103,14 @@ export async function startDesktopApp(env: Readonly<Record<string, string | unde
   let quitting: Promise<void> | null = null;
   const quit = () => {
     quitting ??= (async () => {
+      log.info('quitting');
       stopForwarding();
       unregister();
       try {
         await services.close();
+      } catch (error) {
+        // The log is closed by now; each service that failed to close was logged before it (app/services.ts).
+        console.error(`MM Assistant: closing failed: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
         app.exit(0);
       }

@@ -1,5 +1,6 @@
 import type { Session, WebContents, WebFrameMain, WebPreferences } from 'electron';
 import { CONTENT_SECURITY_POLICY } from '../../shared/security';
+import { errorFacts, silentLogger, type Logger } from '../core/logger';
 
 /** The only web preferences the app's window is created with. */
 export function secureWebPreferences(preloadPath: string): WebPreferences {
@@ -31,6 +32,7 @@ export function isSafeExternalUrl(raw: string): boolean {
     const url = new URL(raw);
     return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '';
   } catch {
+    // Not a URL: not opened.
     return false;
   }
 }
@@ -41,6 +43,7 @@ export function pageOf(raw: string): string {
     const url = new URL(raw);
     return `${url.origin === 'null' ? `${url.protocol}//` : url.origin}${url.pathname}`;
   } catch {
+    // Not a URL: matches no page, so whatever asked is refused.
     return '';
   }
 }
@@ -70,16 +73,29 @@ export function hardenContents(
   contents: WebContents,
   appUrl: string,
   openExternal: (url: string) => Promise<void>,
+  log: Logger = silentLogger(),
 ): void {
+  // Where it tried to go, as an origin: a full URL could carry a customer's data in its query.
+  const refuse = (event: { preventDefault(): void }, what: string, url: string | null) => {
+    event.preventDefault();
+    log.warn({ what, target: url === null ? null : originOf(url) }, 'navigation away from the app refused');
+  };
   contents.on('will-navigate', (event, url) => {
-    if (pageOf(url) !== pageOf(appUrl)) event.preventDefault();
+    if (pageOf(url) !== pageOf(appUrl)) refuse(event, 'navigate', url);
   });
   contents.on('will-redirect', (event, url) => {
-    if (pageOf(url) !== pageOf(appUrl)) event.preventDefault();
+    if (pageOf(url) !== pageOf(appUrl)) refuse(event, 'redirect', url);
   });
-  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => refuse(event, 'webview', null));
   contents.setWindowOpenHandler(({ url }) => {
-    if (isSafeExternalUrl(url)) void openExternal(url);
+    if (isSafeExternalUrl(url)) {
+      openExternal(url).catch((error: unknown) => log.warn({ target: originOf(url), ...errorFacts(error) }, 'the system browser could not open a link'));
+    }
     return { action: 'deny' };
   });
+}
+
+function originOf(raw: string): string {
+  const page = pageOf(raw);
+  return page === '' ? 'invalid' : new URL(page).origin;
 }

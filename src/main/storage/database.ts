@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { StorageStatus } from '../../shared/contract/app';
 import { AppError } from '../../shared/errors';
+import type { Logger } from '../core/logger';
 
 export type Db = Database.Database;
 
@@ -25,12 +26,13 @@ const BUSY_TIMEOUT_MS = 5000;
  * pending migrations. A file that is not a database or is damaged is never replaced: the error
  * names the state so the UI can tell the user.
  */
-export function openDatabase(file: string, migrations: readonly Migration[]): OpenedDatabase {
+export function openDatabase(file: string, migrations: readonly Migration[], logger?: Logger): OpenedDatabase {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   let db: Db;
   try {
     db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
+    logger?.error({ state: 'unreadable', path: file, err: error }, 'the data file cannot be opened');
     throw storageError('unreadable', file, error);
   }
   try {
@@ -43,14 +45,20 @@ export function openDatabase(file: string, migrations: readonly Migration[]): Op
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   } catch (error) {
     db.close();
-    throw storageError(classify(error), file, error);
+    const state = classify(error);
+    logger?.error({ state, path: file, err: error }, state === 'corrupt' ? 'the data file is damaged; it is left untouched' : 'the data file cannot be used');
+    throw storageError(state, file, error);
   }
   try {
-    const schemaVersion = runMigrations(db, migrations);
+    const schemaVersion = runMigrations(db, migrations, logger);
     return { db, status: { state: 'ok', path: file, schemaVersion } };
   } catch (error) {
     db.close();
-    throw error instanceof AppError ? error : storageError(classify(error), file, error);
+    // runMigrations logged a failed migration; anything else (reading the version) is logged here.
+    if (error instanceof AppError) throw error;
+    const state = classify(error);
+    logger?.error({ state, path: file, err: error }, 'the data file cannot be read');
+    throw storageError(state, file, error);
   }
 }
 
@@ -62,7 +70,7 @@ export function schemaVersionOf(db: Db): number {
  * Applies every migration newer than the file's `user_version`, each in its own transaction with
  * its version bump, so a failing step leaves the file at the previous version.
  */
-export function runMigrations(db: Db, migrations: readonly Migration[]): number {
+export function runMigrations(db: Db, migrations: readonly Migration[], logger?: Logger): number {
   const ordered = [...migrations].sort((a, b) => a.version - b.version);
   for (let i = 1; i < ordered.length; i++) {
     if (ordered[i]!.version === ordered[i - 1]!.version) {
@@ -72,18 +80,21 @@ export function runMigrations(db: Db, migrations: readonly Migration[]): number 
   let current = schemaVersionOf(db);
   for (const migration of ordered) {
     if (migration.version <= current) continue;
+    const started = performance.now();
     try {
       db.transaction(() => {
         migration.up(db);
         db.pragma(`user_version = ${migration.version}`);
       })();
     } catch (error) {
+      logger?.error({ version: migration.version, name: migration.name, schemaVersion: current, err: error }, 'migration failed; the file stays at the previous version');
       throw new AppError(
         'migration_failed',
         `Database migration ${migration.version} (${migration.name}) failed; the file stays at version ${current}: ${messageOf(error)}`,
         { version: migration.version, name: migration.name, schemaVersion: current },
       );
     }
+    logger?.info({ version: migration.version, name: migration.name, durationMs: Math.round(performance.now() - started) }, 'migration applied');
     current = migration.version;
   }
   return current;

@@ -47,6 +47,7 @@ async function addOnce(commerce: CommercePort, sku: string, quantity: number, co
   try {
     after = (await commerce.addToCart({ customerId, sku, quantity, signal: context.signal })).cart;
   } catch (error) {
+    // Sent but unanswered: the cart says whether it was added, so it is never added twice.
     if (!outcomeUnknown(error)) throw error;
     const check = await commerce.getCart({ customerId, signal: context.signal });
     if (quantityOf(check.cart, sku) < baseline + quantity) throw error;

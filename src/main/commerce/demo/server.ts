@@ -11,6 +11,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
+import { errorFacts, silentLogger, type Logger } from '../../core/logger';
 import { generateCatalog, type DemoCatalog } from './catalog';
 import { DemoResolvers } from './resolvers';
 
@@ -20,6 +21,8 @@ export interface DemoStoreOptions {
   storeCode?: string;
   /** The generated catalog by default. */
   catalog?: DemoCatalog;
+  /** Requests the store could not answer (a fault in the store itself). */
+  logger?: Logger;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -37,6 +40,7 @@ export class DemoStore {
   private readonly sockets = new Set<Socket>();
   private readonly documents = new Map<string, { document: DocumentNode; errors: readonly GraphQLError[] }>();
   private readonly rootValue: Record<string, unknown>;
+  private readonly log: Logger;
   private url = '';
 
   /** `server` is a plain HTTP server unless a subclass brings another (an HTTPS one, with `scheme`). */
@@ -49,8 +53,16 @@ export class DemoStore {
     this.schema = options.schema;
     this.resolvers = new DemoResolvers(options.catalog ?? generateCatalog(), this.storeCode);
     this.rootValue = this.resolvers.rootValue();
+    this.log = options.logger ?? silentLogger();
     this.server = server;
-    this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res));
+    this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      this.handle(req, res).catch((error: unknown) => {
+        // A fault in the store must answer 500, not end the app's process as an unhandled rejection.
+        this.log.error({ ...errorFacts(error) }, 'the demo store failed to answer a request');
+        if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'Internal error');
+        else res.destroy();
+      });
+    });
     this.server.keepAliveTimeout = 60_000;
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
@@ -129,6 +141,7 @@ export class DemoStore {
         return;
       }
     } catch {
+      // The client's fault, answered as Magento does; nothing to log.
       sendJson(res, 400, { errors: [{ message: 'Unable to parse the request.', extensions: { category: 'graphql-input' } }] });
       return;
     }
@@ -174,6 +187,7 @@ export class DemoStore {
         const document = parse(query);
         prepared = { document, errors: validate(this.schema, document) };
       } catch (error) {
+        // A syntax error is answered to the client as GraphQL errors, as Magento does.
         prepared = { document: { kind: 'Document', definitions: [] } as unknown as DocumentNode, errors: [error as GraphQLError] };
       }
       if (this.documents.size > 1000) this.documents.clear();
