@@ -12,9 +12,13 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/** `@shared/...` is src/shared, for main, preload and renderer alike (tsconfig.base.json says the same). */
+const resolveShared = { alias: { '@shared': resolve('src/shared') } };
+
 /** The renderer's build, shared with `vite.renderer.config.ts` (the bridge's dev loop). */
 export const rendererConfig = {
   root: resolve('src/renderer'),
+  resolve: resolveShared,
   build: {
     rolldownOptions: { input: { index: resolve('src/renderer/index.html') } },
   },
@@ -23,6 +27,7 @@ export const rendererConfig = {
 
 export default defineConfig({
   main: {
+    resolve: resolveShared,
     build: {
       rolldownOptions: {
         input: {
@@ -34,6 +39,7 @@ export default defineConfig({
     },
   },
   preload: {
+    resolve: resolveShared,
     build: {
       // Sandboxed preloads must be a single CommonJS file that requires nothing but electron.
       externalizeDeps: false,

@@ -22,11 +22,13 @@ const noElectron = {
 };
 const mainNoRenderer = {
   regex: intoSrc('(renderer|preload)'),
-  message: 'src/main never imports the renderer or the preload: they are separate bundles and talk to main only through the IPC contract in src/shared.',
+  message:
+    'src/main never imports the renderer or the preload: they are separate bundles and talk to main only through the IPC contract in src/shared.',
 };
 const memoryNoAgent = {
   regex: intoMain('agent'),
-  message: 'Memory sits below the agent: the agent reaches memory through its ports (src/main/agent/ports.ts), never the other way round. Wire them in src/main/app/services.ts.',
+  message:
+    'Memory sits below the agent: the agent reaches memory through its ports (src/main/agent/ports.ts), never the other way round. Wire them in src/main/app/services.ts.',
 };
 const commerceNoMemoryOrAgent = {
   regex: intoMain('(memory|agent)'),
@@ -35,7 +37,8 @@ const commerceNoMemoryOrAgent = {
 const kernelOnlyShared = [
   {
     regex: '^(\\./)?\\.\\./(?!\\.\\./)',
-    message: 'The kernel (src/main/core: event bus, dispatch, lifecycle, clock, logger, emitter) imports nothing from other src/main folders: every service imports it, so it must not import them.',
+    message:
+      'The kernel (src/main/core: event bus, dispatch, lifecycle, clock, logger, emitter) imports nothing from other src/main folders: every service imports it, so it must not import them.',
   },
   {
     regex: '^(\\./)?(\\.\\./){2}(?!shared(/|$))',
@@ -48,7 +51,8 @@ const kernelOnlyShared = [
 ];
 const noCompositionRoot = {
   regex: intoMain('app'),
-  message: 'The composition root (src/main/app) is the top of main: only the entry points (shell, bridge) import it; the services it wires never reach up to it.',
+  message:
+    'The composition root (src/main/app) is the top of main: only the entry points (shell, bridge) import it; the services it wires never reach up to it.',
 };
 const sharedImportsNothingOfTheApp = [
   {
@@ -63,14 +67,18 @@ const rendererOnlyShared = [
     // Two `../` at least: a renderer file sits two or more folders below src/, and a single `../main`
     // from a subfolder of src/renderer/src is the entry main.tsx, not src/main.
     regex: '^(\\./)?(\\.\\./){2,}(src/)?(main|preload)(/|$)',
-    message: 'The renderer calls main only through window.api (the preload\'s or the web bridge\'s) and imports only src/shared, its own files and npm packages.',
+    message:
+      "The renderer calls main only through window.api (the preload's or the web bridge's) and imports only src/shared, its own files and npm packages.",
   },
-  { regex: '^electron(/|$)', message: 'The renderer is sandboxed (and also runs in a plain browser through the web bridge): it calls only window.api.' },
+  {
+    regex: '^electron(/|$)',
+    message: 'The renderer is sandboxed (and also runs in a plain browser through the web bridge): it calls only window.api.',
+  },
   { regex: '^node:', message: 'The renderer has no Node: it calls only window.api.' },
 ];
 const preloadOnlyElectronAndShared = [
   {
-    regex: '^(?!electron(/|$))[^.]',
+    regex: '^(?!electron(/|$))(?!@shared/)[^.]',
     message: 'The sandboxed preload is one CommonJS file that requires nothing but electron: it imports only electron and src/shared.',
   },
   {

@@ -1,10 +1,15 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+/** `@shared/...` is src/shared, as in tsconfig.base.json and electron.vite.config.ts. */
+const alias = { '@shared': resolve(import.meta.dirname, 'src/shared') };
 
 // One project per kind of suite. better-sqlite3 suites run in forks: worker threads crashed on exit.
 export default defineConfig({
   test: {
     projects: [
       {
+        resolve: { alias },
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
@@ -15,6 +20,7 @@ export default defineConfig({
         },
       },
       {
+        resolve: { alias },
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.e2e.ts'],

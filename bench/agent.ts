@@ -28,8 +28,8 @@ import { createMemory, limitsFromQuotas, type MemoryModule } from '../src/main/m
 import { createMemoryTools } from '../src/main/memory/tools';
 import { openDatabase, type Db } from '../src/main/storage/database';
 import { migrations } from '../src/main/storage/migrations';
-import type { ChatEventBody } from '../src/shared/contract/chat';
-import { defaultSettings } from '../src/shared/settings';
+import type { ChatEventBody } from '@shared/contract/chat';
+import { defaultSettings } from '@shared/settings';
 import { startGeminiStandin, type GeminiRequestBody, type StandinReply } from '../test/helpers/geminiStandin';
 import { round, percentile } from './_stats';
 
@@ -112,8 +112,6 @@ function timedMemoryTools(memory: MemoryModule, watch: Stopwatch): MemoryToolSpe
     },
   }));
 }
-
-
 
 interface Setup {
   db: Db;
@@ -201,7 +199,8 @@ async function measureOverhead(env: Setup, userId: string, turns: number): Promi
  */
 async function overhead(env: Setup): Promise<Record<string, unknown>> {
   const { overheads, totals } = await measureOverhead(env, 'bench-a', MEASURED_TURNS);
-  for (let i = 0; i < 60; i++) env.memory.memory.memorize({ userId: 'bench-many' }, `note-${i}`, `ghi chú ${i}: khách ${i % 2 ? 'thích' : 'không thích'} món số ${i}`);
+  for (let i = 0; i < 60; i++)
+    env.memory.memory.memorize({ userId: 'bench-many' }, `note-${i}`, `ghi chú ${i}: khách ${i % 2 ? 'thích' : 'không thích'} món số ${i}`);
   const many = await measureOverhead(env, 'bench-many', MEASURED_TURNS / 4);
   const baseline = await directBaseline(env, new Stopwatch());
   return {
@@ -250,7 +249,15 @@ async function directBaseline(env: Setup, watch: Stopwatch): Promise<{ median: n
         const tool = agent.allTools().find((candidate) => candidate.name === call.name)!;
         const parsed = tool.parse(call.args);
         const result = parsed.ok
-          ? await tool.execute(parsed.value, { userId: 'bench-b', sessionId: 'direct', runId: 'direct', agentName: agent.name, language: 'vi', signal, runState: new Map() })
+          ? await tool.execute(parsed.value, {
+              userId: 'bench-b',
+              sessionId: 'direct',
+              runId: 'direct',
+              agentName: agent.name,
+              language: 'vi',
+              signal,
+              runState: new Map(),
+            })
           : { error: parsed.message };
         if (call.name === 'transfer_to_agent') agent = agent.transferTargets().find((target) => target.name === result.transferred_to) ?? agent;
         responses.push({ functionResponse: { name: call.name, response: result } });
@@ -321,7 +328,9 @@ async function largestRequest(env: Setup): Promise<Record<string, unknown>> {
     'nhớ rằng khách thích sữa không đường',
     'tìm sữa tươi',
     'lưu danh sách hàng hay mua',
-    ...Array.from({ length: CONVERSATION_TURNS - 4 }, (_, index) => (index % 3 === 0 ? `tìm ${['bia', 'gạo', 'nước mắm'][index % 3]!}` : `câu hỏi số ${index}`)),
+    ...Array.from({ length: CONVERSATION_TURNS - 4 }, (_, index) =>
+      index % 3 === 0 ? `tìm ${['bia', 'gạo', 'nước mắm'][index % 3]!}` : `câu hỏi số ${index}`,
+    ),
     'khách thích gì?',
   ];
   const scriptedModel = (body: GeminiRequestBody): StandinReply => {
@@ -329,22 +338,28 @@ async function largestRequest(env: Setup): Promise<Record<string, unknown>> {
     const last = body.contents?.at(-1)?.parts ?? [];
     if (last.some((part) => part.functionResponse)) {
       const answered = last.map((part) => (part.functionResponse as { name?: string } | undefined)?.name);
-      if (answered.includes('transfer_to_agent') && declared.has('search_products')) return { functionCalls: [{ name: 'search_products', args: { query: 'sữa' } }] };
+      if (answered.includes('transfer_to_agent') && declared.has('search_products'))
+        return { functionCalls: [{ name: 'search_products', args: { query: 'sữa' } }] };
       return { text: 'Dạ, xong.' };
     }
     const message = String(last.findLast((part) => typeof part.text === 'string')?.text ?? '');
     if (message.startsWith('nhớ rằng')) return { functionCalls: [{ name: 'memorize', args: { key: 'sua', value: 'khách thích sữa không đường' } }] };
     if (message.startsWith('lưu danh sách')) return { functionCalls: [{ name: 'memorize', args: { key: 'hang-hay-mua', value: huge } }] };
-    if (message.startsWith('tìm') && declared.has('transfer_to_agent')) return { functionCalls: [{ name: 'transfer_to_agent', args: { agent_name: 'product_agent' } }] };
+    if (message.startsWith('tìm') && declared.has('transfer_to_agent'))
+      return { functionCalls: [{ name: 'transfer_to_agent', args: { agent_name: 'product_agent' } }] };
     return { text: 'Dạ.' };
   };
   const run = async (userId: string, budget: number) => {
-    const gemini = await startGeminiStandin({ apiKey: 'bench-key', family: '3', maxRequestTokens: budget === Number.MAX_SAFE_INTEGER ? undefined : budget });
+    const gemini = await startGeminiStandin({
+      apiKey: 'bench-key',
+      family: '3',
+      maxRequestTokens: budget === Number.MAX_SAFE_INTEGER ? undefined : budget,
+    });
     gemini.setFallback(scriptedModel);
     const client = new GeminiModelClient({ apiKey: 'bench-key', baseUrl: gemini.baseUrl });
     const agent = createAgent({
       db: env.db,
-        model: () => ({ client, name: 'gemini-3-flash-preview' }),
+      model: () => ({ client, name: 'gemini-3-flash-preview' }),
       language: () => 'vi',
       sessions: env.memory.sessions,
       memory: env.memory.memory,
@@ -387,7 +402,7 @@ async function largestRequest(env: Setup): Promise<Record<string, unknown>> {
     recall_probes: budgeted.probes,
     baseline_no_budget_largest_request_tokens: unbounded.largestTokens,
     baseline_no_budget_largest_request_bytes: unbounded.largestBytes,
-    token_counting: 'estimated, 3 characters a token (the app\'s fixed rule) over the whole request body as sent',
+    token_counting: "estimated, 3 characters a token (the app's fixed rule) over the whole request body as sent",
     goal_met: budgeted.overBudget === 0 && budgeted.failures === 0 && Object.values(budgeted.probes).every(Boolean),
   };
 }

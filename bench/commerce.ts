@@ -141,8 +141,6 @@ async function measure(call: Call, skus: string[], concurrency: number, total: n
   return { throughput: round(total / elapsed, 1), p50Ms: at(0.5), p99Ms: at(0.99) };
 }
 
-
-
 /** The run with the median throughput, so its latencies belong to the same run. */
 function medianRun(runs: Run[]): Run {
   return [...runs].sort((a, b) => a.throughput - b.throughput)[Math.floor((runs.length - 1) / 2)]!;
@@ -161,8 +159,25 @@ function selfSignedCertificate(): Tls | null {
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile,
-        '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
       { stdio: 'ignore' },
     );
     return { keyFile, certFile, ca: fs.readFileSync(certFile, 'utf8') };

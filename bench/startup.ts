@@ -23,8 +23,6 @@ interface Timing {
   firstCallMs: number;
 }
 
-
-
 /** Spawns `args`, waits for a line with the URL, then times the given calls from the spawn. */
 async function timeProcess(args: string[], calls: (origin: string, token: string) => Promise<[number, number]>): Promise<Timing> {
   const started = performance.now();
@@ -111,7 +109,7 @@ export default async function startup(): Promise<Record<string, unknown>> {
   try {
     const baseline = await measure('baseline: bare node http server', () =>
       timeProcess(['-e', baselineScript], async (origin) => {
-        const answered = async () => ((await (await fetch(origin)).json()), performance.now());
+        const answered = async () => (await (await fetch(origin)).json(), performance.now());
         return [await answered(), await answered()];
       }),
     );

@@ -62,7 +62,6 @@ async function seed(dir: string): Promise<void> {
 /** tsx (esbuild keepNames) wraps named inner functions in `__name(...)`, which pages evaluated into lack. */
 const keepNamesShim = 'globalThis.__name = (fn) => fn;';
 
-
 /** Milliseconds from the performance mark to the first frame showing `selector`. */
 function renderAfterMark(page: Page, mark: string, selector: string): Promise<number> {
   return page.evaluate(
@@ -107,7 +106,12 @@ async function scrollWork(page: Page, cdp: CDPSession, selector: string, delta: 
     maxRows = Math.max(maxRows, rows);
     if (done && (await done())) break;
   }
-  return { steps: work.length, p95_ms: round(percentile(work, 95) * 1000, 2), median_ms: round(percentile(work, 50) * 1000, 2), max_rows_in_dom: maxRows };
+  return {
+    steps: work.length,
+    p95_ms: round(percentile(work, 95) * 1000, 2),
+    median_ms: round(percentile(work, 50) * 1000, 2),
+    max_rows_in_dom: maxRows,
+  };
 }
 
 const nodesUnder = (page: Page, selector: string) => page.evaluate((s) => document.querySelector(s)?.querySelectorAll('*').length ?? 0, selector);
@@ -163,7 +167,9 @@ export default async function ui(): Promise<Record<string, unknown>> {
     for (let i = 0; i < 20; i++) {
       const search = await page.evaluate(
         async ({ i }) => {
-          const { api } = globalThis as unknown as { api: { invoke: (c: string, r: unknown) => Promise<{ ok: boolean; value?: { items: { sku: string }[] } }> } };
+          const { api } = globalThis as unknown as {
+            api: { invoke: (c: string, r: unknown) => Promise<{ ok: boolean; value?: { items: { sku: string }[] } }> };
+          };
           const found = await api.invoke('catalog.search', { query: ['sữa tươi', 'nước mắm', 'gạo thơm', 'bia lon', 'dầu ăn'][i % 5], pageSize: 20 });
           return found.value?.items[i]?.sku;
         },
@@ -184,7 +190,11 @@ export default async function ui(): Promise<Record<string, unknown>> {
     await page.getByRole('tab', { name: 'Giỏ hàng' }).click();
     await page.locator('li.cart-line').first().waitFor();
     await page.evaluate(() => performance.clearMarks('mm:cart-data'));
-    await page.locator('li.cart-line').first().getByRole('button', { name: /^Tăng số lượng/ }).click();
+    await page
+      .locator('li.cart-line')
+      .first()
+      .getByRole('button', { name: /^Tăng số lượng/ })
+      .click();
     const cartRender = await renderAfterMark(page, 'mm:cart-data', 'li.cart-line');
     const cartLines = await page.locator('li.cart-line').count();
 

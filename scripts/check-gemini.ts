@@ -18,8 +18,8 @@ import { GeminiModelClient } from '../src/main/agent/geminiClient';
 import { createServices, type Services } from '../src/main/app/services';
 import { createMemoryTools } from '../src/main/memory/tools';
 import { ProcessSecretStore } from '../src/main/settings/secretStore';
-import type { ChatEvent, ChatSendResult } from '../src/shared/contract/chat';
-import { defaultSettings } from '../src/shared/settings';
+import type { ChatEvent, ChatSendResult } from '@shared/contract/chat';
+import { defaultSettings } from '@shared/settings';
 
 const apiKey = process.env.GEMINI_API_KEY?.trim();
 if (!apiKey) {
@@ -96,7 +96,11 @@ async function conversation(): Promise<void> {
   });
   const finished = listen(services);
   const send = async (message: string, sessionId?: string) => {
-    const sent = await services.dispatch('chat.send', { userId: 'check-customer', message, ...(sessionId ? { sessionId } : {}) }, { transport: 'test' });
+    const sent = await services.dispatch(
+      'chat.send',
+      { userId: 'check-customer', message, ...(sessionId ? { sessionId } : {}) },
+      { transport: 'test' },
+    );
     if (!sent.ok) throw new Error(`${sent.error.code}: ${sent.error.message}`);
     return sent.value as ChatSendResult;
   };

@@ -4,8 +4,8 @@
  * every request), so it imports the zod-free names list and bundles no schema library.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { WindowApi } from '../shared/contract';
-import { EVENT_IPC_CHANNEL, isChannelName, isEventName } from '../shared/contract/names';
+import type { WindowApi } from '@shared/contract';
+import { EVENT_IPC_CHANNEL, isChannelName, isEventName } from '@shared/contract/names';
 
 const api: WindowApi = {
   invoke(channel, request) {

@@ -28,10 +28,27 @@ export const TOOL_NAMES = {
 export type ToolName = (typeof TOOL_NAMES)[keyof typeof TOOL_NAMES];
 
 /** The product agent's tools; each of their results carries products (see contract/toolResults.ts). */
-export const PRODUCT_TOOL_NAMES = [TOOL_NAMES.searchProducts, TOOL_NAMES.productDetails, TOOL_NAMES.compareProducts, TOOL_NAMES.findIngredients] as const;
-export const CART_TOOL_NAMES = [TOOL_NAMES.getCart, TOOL_NAMES.createCart, TOOL_NAMES.addToCart, TOOL_NAMES.updateCartItem, TOOL_NAMES.removeCartItem] as const;
+export const PRODUCT_TOOL_NAMES = [
+  TOOL_NAMES.searchProducts,
+  TOOL_NAMES.productDetails,
+  TOOL_NAMES.compareProducts,
+  TOOL_NAMES.findIngredients,
+] as const;
+export const CART_TOOL_NAMES = [
+  TOOL_NAMES.getCart,
+  TOOL_NAMES.createCart,
+  TOOL_NAMES.addToCart,
+  TOOL_NAMES.updateCartItem,
+  TOOL_NAMES.removeCartItem,
+] as const;
 /** The memory service's tools, which the root agent owns. */
-export const MEMORY_TOOL_NAMES = [TOOL_NAMES.memorize, TOOL_NAMES.memorizeList, TOOL_NAMES.getMemory, TOOL_NAMES.forget, TOOL_NAMES.searchMemory] as const;
+export const MEMORY_TOOL_NAMES = [
+  TOOL_NAMES.memorize,
+  TOOL_NAMES.memorizeList,
+  TOOL_NAMES.getMemory,
+  TOOL_NAMES.forget,
+  TOOL_NAMES.searchMemory,
+] as const;
 
 export type ProductToolName = (typeof PRODUCT_TOOL_NAMES)[number];
 export type CartToolName = (typeof CART_TOOL_NAMES)[number];

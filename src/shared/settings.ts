@@ -7,9 +7,21 @@ const MB = 1024 * 1024;
 
 export const quotaSettingsSchema = z
   .object({
-    hotSessionBytes: z.number().int().min(MB).max(1024 * MB),
-    warmUserBytes: z.number().int().min(MB).max(16 * 1024 * MB),
-    coldUserBytes: z.number().int().min(MB).max(64 * 1024 * MB),
+    hotSessionBytes: z
+      .number()
+      .int()
+      .min(MB)
+      .max(1024 * MB),
+    warmUserBytes: z
+      .number()
+      .int()
+      .min(MB)
+      .max(16 * 1024 * MB),
+    coldUserBytes: z
+      .number()
+      .int()
+      .min(MB)
+      .max(64 * 1024 * MB),
     warmTtlDays: z.number().int().min(1).max(365),
     coldRetentionDays: z.number().int().min(1).max(3650),
   })

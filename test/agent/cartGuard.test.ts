@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CommercePort } from '../../src/main/agent/ports';
 import type { ToolContext } from '../../src/main/agent/tool';
 import { createCartTools } from '../../src/main/agent/tools/cartTools';
-import { AppError } from '../../src/shared/errors';
+import { AppError } from '@shared/errors';
 import { clientFor, startStandin } from '../commerce/helpers';
 
 function context(runState = new Map<string, unknown>()): ToolContext {
@@ -10,7 +10,7 @@ function context(runState = new Map<string, unknown>()): ToolContext {
 }
 
 describe('add_to_cart never adds twice', () => {
-  it('checks the cart instead of adding again when the store\'s answer was lost', async () => {
+  it("checks the cart instead of adding again when the store's answer was lost", async () => {
     const store = await startStandin();
     const client = clientFor(store);
     // The add reaches the store, then the connection drops before the answer (what a reset looks like).

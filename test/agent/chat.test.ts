@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TOOL_NAMES } from '../../src/shared/agentNames';
-import type { ChatEvent, ChatSendResult } from '../../src/shared/contract/chat';
-import type { HistoryPage } from '../../src/shared/contract/memory';
-import { productsToolResultSchemas, toolProducts } from '../../src/shared/contract/toolResults';
+import { TOOL_NAMES } from '@shared/agentNames';
+import type { ChatEvent, ChatSendResult } from '@shared/contract/chat';
+import type { HistoryPage } from '@shared/contract/memory';
+import { productsToolResultSchemas, toolProducts } from '@shared/contract/toolResults';
 import { createProductTools } from '../../src/main/agent/tools/productTools';
 import type { ToolContext } from '../../src/main/agent/tool';
 import { unwrap } from '../../src/main/core/dispatch';
@@ -42,12 +42,23 @@ describe('chat through the composition root (demo store, offline planner)', () =
     services = await startServices(tempDir(), { settingsOverrides: { demoStore: true } });
     const bus = collect(services);
     const runId = randomUUID();
-    const sent = unwrap(await services.dispatch('chat.send', { userId: 'kh-001', message: 'tìm sữa tươi', runId }, { transport: 'test' })) as ChatSendResult;
+    const sent = unwrap(
+      await services.dispatch('chat.send', { userId: 'kh-001', message: 'tìm sữa tươi', runId }, { transport: 'test' }),
+    ) as ChatSendResult;
     expect(sent).toMatchObject({ runId, mode: 'offline' });
     const events = await bus.done(sent.runId);
     expect(events.map((event) => event.seq)).toEqual(events.map((_event, index) => index));
     expect(events.every((event) => event.sessionId === sent.sessionId && event.userId === 'kh-001')).toBe(true);
-    expect(events.map((event) => event.type).filter((type) => type !== 'text')).toEqual(['started', 'tool_call', 'tool_result', 'transfer', 'tool_call', 'tool_result', 'usage', 'done']);
+    expect(events.map((event) => event.type).filter((type) => type !== 'text')).toEqual([
+      'started',
+      'tool_call',
+      'tool_result',
+      'transfer',
+      'tool_call',
+      'tool_result',
+      'usage',
+      'done',
+    ]);
     expect(events.filter((event) => event.type === 'text').length).toBeGreaterThan(0);
     expect(events.at(-1)).toMatchObject({ type: 'done', status: 'completed' });
     expect(services.agent!.usage.forSession('kh-001', sent.sessionId)).toMatchObject([{ provider: 'offline', estimated: true, status: 'completed' }]);
@@ -56,11 +67,17 @@ describe('chat through the composition root (demo store, offline planner)', () =
     const search = events.find((event) => event.type === 'tool_result' && event.name === TOOL_NAMES.searchProducts);
     expect(search?.type === 'tool_result' && productsToolResultSchemas.search_products.safeParse(search.result).success).toBe(true);
 
-    const page = unwrap(await services.dispatch('sessions.history', { userId: 'kh-001', sessionId: sent.sessionId, limit: 3 }, { transport: 'test' })) as HistoryPage;
+    const page = unwrap(
+      await services.dispatch('sessions.history', { userId: 'kh-001', sessionId: sent.sessionId, limit: 3 }, { transport: 'test' }),
+    ) as HistoryPage;
     expect(page.events).toHaveLength(3);
     expect(page.nextCursor).not.toBeNull();
     const older = unwrap(
-      await services.dispatch('sessions.history', { userId: 'kh-001', sessionId: sent.sessionId, limit: 50, before: page.nextCursor! }, { transport: 'test' }),
+      await services.dispatch(
+        'sessions.history',
+        { userId: 'kh-001', sessionId: sent.sessionId, limit: 50, before: page.nextCursor! },
+        { transport: 'test' },
+      ),
     ) as HistoryPage;
     expect(older.events[0]).toMatchObject({ author: 'user', kind: 'message', content: { text: 'tìm sữa tươi' } });
   });
@@ -70,10 +87,18 @@ describe('chat through the composition root (demo store, offline planner)', () =
     const empty = await services.dispatch('chat.send', { userId: 'kh-001', message: '  ', runId: randomUUID() }, { transport: 'test' });
     expect(empty).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     for (const runId of [undefined, 'run-1', '', randomUUID().toUpperCase().replace(/-/g, '')]) {
-      const refused = await services.dispatch('chat.send', { userId: 'kh-001', message: 'hi', ...(runId === undefined ? {} : { runId }) }, { transport: 'test' });
+      const refused = await services.dispatch(
+        'chat.send',
+        { userId: 'kh-001', message: 'hi', ...(runId === undefined ? {} : { runId }) },
+        { transport: 'test' },
+      );
       expect(refused, `run id ${String(runId)}`).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     }
-    const missing = await services.dispatch('chat.send', { userId: 'kh-001', sessionId: 'nope', message: 'hi', runId: randomUUID() }, { transport: 'test' });
+    const missing = await services.dispatch(
+      'chat.send',
+      { userId: 'kh-001', sessionId: 'nope', message: 'hi', runId: randomUUID() },
+      { transport: 'test' },
+    );
     expect(missing).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await services.dispatch('chat.history', { userId: 'kh-001', sessionId: 'nope' }, { transport: 'test' })).toMatchObject({
       ok: false,
@@ -92,7 +117,9 @@ describe('chat through the composition root (demo store, offline planner)', () =
       unwrap(await services.dispatch('settings.setApiKey', { apiKey: 'AIzaSy-test-key-0123456789' }, { transport: 'test' }));
       gemini.enqueue({ expect: { tools: ['memorize', 'transfer_to_agent'] }, reply: { text: 'Xin chào từ Gemini' } });
       const bus = collect(services);
-      const sent = unwrap(await services.dispatch('chat.send', { userId: 'kh-001', message: 'xin chào', runId: randomUUID() }, { transport: 'test' })) as ChatSendResult;
+      const sent = unwrap(
+        await services.dispatch('chat.send', { userId: 'kh-001', message: 'xin chào', runId: randomUUID() }, { transport: 'test' }),
+      ) as ChatSendResult;
       expect(sent.mode).toBe('gemini');
       const events = await bus.done(sent.runId);
       expect(events.at(-1)).toMatchObject({ type: 'done', status: 'completed', text: 'Xin chào từ Gemini' });
@@ -122,10 +149,14 @@ describe('chat service', () => {
     const chat = h.agent.chat;
     const first = await chat.send({ userId: 'kh-001', sessionId: 's1', message: 'tìm nước suối', runId: randomUUID() });
     expect(h.agent.runner.isBusy({ userId: 'kh-001', sessionId: 's1' })).toBe(true);
-    await expect(chat.send({ userId: 'kh-001', sessionId: 's1', message: 'xem giỏ hàng', runId: randomUUID() })).rejects.toMatchObject({ code: 'busy' });
+    await expect(chat.send({ userId: 'kh-001', sessionId: 's1', message: 'xem giỏ hàng', runId: randomUUID() })).rejects.toMatchObject({
+      code: 'busy',
+    });
     // A run id in use is refused, for this session or any other (and before a new session is made for it).
     h.session('kh-001', 's2');
-    await expect(chat.send({ userId: 'kh-001', sessionId: 's2', message: 'xem giỏ hàng', runId: first.runId })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(chat.send({ userId: 'kh-001', sessionId: 's2', message: 'xem giỏ hàng', runId: first.runId })).rejects.toMatchObject({
+      code: 'conflict',
+    });
     const sessionsBefore = h.memory.sessions.listSessions({ userId: 'kh-002' }).length;
     await expect(chat.send({ userId: 'kh-002', message: 'xin chào', runId: first.runId })).rejects.toMatchObject({ code: 'conflict' });
     expect(h.memory.sessions.listSessions({ userId: 'kh-002' })).toHaveLength(sessionsBefore);
@@ -156,7 +187,8 @@ describe('chat service', () => {
     };
     await say('xem giỏ hàng');
     const baseline = { timers: timers(), sockets: h.commerce.transport.openSockets() };
-    for (let i = 0; i < 1000; i++) await say(i % 4 === 0 ? 'xem giỏ hàng' : i % 4 === 1 ? 'xin chào' : i % 4 === 2 ? 'khách thích gì?' : `nhớ rằng ghi chú số ${i % 8}`);
+    for (let i = 0; i < 1000; i++)
+      await say(i % 4 === 0 ? 'xem giỏ hàng' : i % 4 === 1 ? 'xin chào' : i % 4 === 2 ? 'khách thích gì?' : `nhớ rằng ghi chú số ${i % 8}`);
     expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
     expect(h.agent.runner.activeRuns).toBe(0);
     expect(timers()).toBeLessThanOrEqual(baseline.timers);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { composeSystemInstruction, contentsFromEvents, gatherMemoryContext } from '../../src/main/agent/context';
-import type { SessionEvent } from '../../src/shared/contract/memory';
+import type { SessionEvent } from '@shared/contract/memory';
 import { openMemory, type OpenedMemory } from '../memory/helpers';
 import { tempDir } from '../helpers/tempDir';
 
@@ -11,7 +11,7 @@ describe('context policy', () => {
   });
   afterEach(() => memory.shutdown());
 
-  it('takes every memory when they fit, and picks by the message\'s words when they do not', async () => {
+  it("takes every memory when they fit, and picks by the message's words when they do not", async () => {
     memory.memory.memorize({ userId: 'kh-a' }, 'sua', 'khách thích sữa không đường');
     const few = await gatherMemoryContext(memory.memory, { userId: 'kh-a', sessionId: 's1' }, 'xin chào', 5);
     expect(few.memories).toEqual(['sua: khách thích sữa không đường']);
@@ -31,7 +31,7 @@ describe('context policy', () => {
     expect(context.memories[0]).toBe('z-tra: khách chỉ uống trà ô long');
   });
 
-  it('keeps a session\'s own memories to that session and another customer\'s out entirely', async () => {
+  it("keeps a session's own memories to that session and another customer's out entirely", async () => {
     memory.memory.memorize({ userId: 'kh-a', sessionId: 's1' }, 'tam', 'chỉ trong lần này: giao trước 5 giờ');
     memory.memory.memorize({ userId: 'kh-b' }, 'b', 'khách B thích trà');
     const same = await gatherMemoryContext(memory.memory, { userId: 'kh-a', sessionId: 's1' }, 'giao hàng', 5);
@@ -41,13 +41,13 @@ describe('context policy', () => {
     expect(JSON.stringify([same, later])).not.toContain('trà');
   });
 
-  it('puts memories and the summary into the system instruction under headings in the turn\'s language', () => {
+  it("puts memories and the summary into the system instruction under headings in the turn's language", () => {
     const text = composeSystemInstruction('Bạn là trợ lý.', { memories: ['sua: không đường'], summary: 'Lần trước mua bia Tiger.' }, 'vi');
     expect(text).toMatch(/^Bạn là trợ lý\.\n\nNhững điều đã ghi nhớ[^\n]*\n- sua: không đường\n\nTóm tắt[^\n]*\nLần trước mua bia Tiger\.$/);
     expect(composeSystemInstruction('x', { memories: [], summary: null }, 'en')).toBe('x');
   });
 
-  it('starts the model\'s window at a user message, drops calls a cancel left unanswered and leaves bookkeeping out', () => {
+  it("starts the model's window at a user message, drops calls a cancel left unanswered and leaves bookkeeping out", () => {
     const event = (id: string, author: string, kind: SessionEvent['kind'], content: SessionEvent['content']): SessionEvent => ({
       id,
       author,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../src/shared/errors';
+import { AppError } from '@shared/errors';
 import { GeminiModelClient, parseRetryAfter } from '../../src/main/agent/geminiClient';
 import type { ModelChunk, ModelRequest } from '../../src/main/agent/model';
 import { ManualClock } from '../commerce/helpers';
@@ -51,13 +51,26 @@ describe('Gemini client on the real SDK against the stand-in', () => {
 
   it('hands back each call with its signature and sends it back with the responses, without call ids Gemini did not issue', async () => {
     standin.enqueue(
-      { reply: { functionCalls: [{ name: 'search_products', args: { query: 'sữa tươi' } }, { name: 'search_products', args: { query: 'sữa' } }] } },
-      { expect: { functionResponse: 'search_products', contentsExclude: ['mm-call-'], contentsInclude: ['"id":"gemini-1"'] }, reply: { text: 'Có 2 sản phẩm.' } },
+      {
+        reply: {
+          functionCalls: [
+            { name: 'search_products', args: { query: 'sữa tươi' } },
+            { name: 'search_products', args: { query: 'sữa' } },
+          ],
+        },
+      },
+      {
+        expect: { functionResponse: 'search_products', contentsExclude: ['mm-call-'], contentsInclude: ['"id":"gemini-1"'] },
+        reply: { text: 'Có 2 sản phẩm.' },
+      },
     );
     const first = await collect(client.generate(request(), new AbortController().signal));
     const calls = first.filter((chunk) => chunk.type === 'function_call');
     expect(calls).toHaveLength(2);
-    expect(calls[0]).toMatchObject({ call: { name: 'search_products', args: { query: 'sữa tươi' } }, thoughtSignature: expect.any(String) as string });
+    expect(calls[0]).toMatchObject({
+      call: { name: 'search_products', args: { query: 'sữa tươi' } },
+      thoughtSignature: expect.any(String) as string,
+    });
     expect(calls[1]).not.toHaveProperty('thoughtSignature');
     const signature = (calls[0] as { thoughtSignature: string }).thoughtSignature;
     await collect(
@@ -115,7 +128,7 @@ describe('Gemini client on the real SDK against the stand-in', () => {
     expect(standin.requests).toHaveLength(2);
   });
 
-  it('honours Retry-After as an HTTP date, and Gemini\'s RetryInfo delay in the error body', async () => {
+  it("honours Retry-After as an HTTP date, and Gemini's RetryInfo delay in the error body", async () => {
     expect(parseRetryAfter(new Date(Date.UTC(2026, 11, 1, 8, 0, 30)).toUTCString(), Date.UTC(2026, 11, 1, 8, 0, 0))).toBe(30_000);
     expect(parseRetryAfter('soon', 0)).toBeNull();
     clock = new ManualClock();
@@ -222,8 +235,12 @@ describe('Gemini client on the real SDK against the stand-in', () => {
     expect((error as AppError).code).toBe('cancelled');
   });
 
-  it('counts tokens with the SDK\'s countTokens', async () => {
-    const counted = await client.countTokens('gemini-3-flash-preview', [{ role: 'user', parts: [{ text: 'x'.repeat(400) }] }], new AbortController().signal);
+  it("counts tokens with the SDK's countTokens", async () => {
+    const counted = await client.countTokens(
+      'gemini-3-flash-preview',
+      [{ role: 'user', parts: [{ text: 'x'.repeat(400) }] }],
+      new AbortController().signal,
+    );
     expect(counted).toBeGreaterThan(100);
     expect(standin.countRequests).toBe(1);
   });

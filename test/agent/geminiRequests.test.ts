@@ -99,7 +99,10 @@ describe('history sent back exactly as the model gave it', () => {
       expect(modelTurns[0]).toEqual(received[0]);
       expect(modelTurns[1]).toEqual(received[1]);
       // Streamed text deltas arrive as one text part; the signature-only closing part stays as it came.
-      const answerText = received[2]!.filter((part) => part.text).map((part) => part.text as string).join('');
+      const answerText = received[2]!
+        .filter((part) => part.text)
+        .map((part) => part.text as string)
+        .join('');
       expect(modelTurns[2]![0]).toEqual({ text: answerText });
       if (family === '3') expect(modelTurns[2]![1]).toEqual(received[2]!.at(-1));
       expect(replay.map((content) => content.role)).toEqual(['user', 'model', 'user', 'model', 'user', 'model', 'user']);

@@ -51,7 +51,7 @@ describe('offline intent parsing (Vietnamese with and without accents, English)'
     expect(parseIntent(message)).toEqual(intent);
   });
 
-  it('keeps the staff member\'s spelling in what it extracts', () => {
+  it("keeps the staff member's spelling in what it extracts", () => {
     expect(parseIntent('TÌM Sữa Tươi   Vinamilk')).toEqual({ kind: 'search', query: 'Sữa Tươi Vinamilk' });
   });
 

@@ -9,7 +9,7 @@ import { createModelResolver } from '../../src/main/agent/modelResolver';
 import { Runner } from '../../src/main/agent/runner';
 import { ModelSummarizer } from '../../src/main/agent/summarizer';
 import { ExtractiveSummarizer } from '../../src/main/memory/summarizer';
-import type { SessionEvent } from '../../src/shared/contract/memory';
+import type { SessionEvent } from '@shared/contract/memory';
 import { startGeminiStandin } from '../helpers/geminiStandin';
 import { captureLog, LEVEL, type LogLine } from '../helpers/logCapture';
 import { tempDir } from '../helpers/tempDir';
@@ -42,7 +42,15 @@ describe('agent log', () => {
 
     const lines = capture.lines();
     expect(withMessage(lines, 'Gemini asked to wait; retrying')).toEqual([
-      expect.objectContaining({ level: LEVEL.warn, service: 'agent', model: 'gemini-2.5-flash', httpStatus: 503, attempt: 1, reason: 'unavailable', waitMs: expect.any(Number) }),
+      expect.objectContaining({
+        level: LEVEL.warn,
+        service: 'agent',
+        model: 'gemini-2.5-flash',
+        httpStatus: 503,
+        attempt: 1,
+        reason: 'unavailable',
+        waitMs: expect.any(Number),
+      }),
     ]);
     expect(withMessage(lines, 'Gemini call failed')).toEqual([
       expect.objectContaining({ level: LEVEL.warn, service: 'agent', model: 'gemini-2.5-flash', httpStatus: 500, attempt: 2, code: 'model_error' }),
@@ -83,7 +91,14 @@ describe('agent log', () => {
       expect.objectContaining({ level: LEVEL.info, service: 'agent', agent: 'product_agent', tool: 'search_products', code: 'store_unavailable' }),
     ]);
     expect(withMessage(lines, 'run completed')).toEqual([
-      expect.objectContaining({ level: LEVEL.info, service: 'agent', status: 'completed', provider: 'gemini', agent: 'product_agent', modelCalls: 3 }),
+      expect.objectContaining({
+        level: LEVEL.info,
+        service: 'agent',
+        status: 'completed',
+        provider: 'gemini',
+        agent: 'product_agent',
+        modelCalls: 3,
+      }),
     ]);
     const text = capture.text();
     for (const secret of [customer, 'sữa tươi', 'Lan Nguyễn', 'bảo trì', GEMINI_KEY]) expect(text).not.toContain(secret);

@@ -6,7 +6,7 @@ import { GeminiModelClient } from '../../src/main/agent/geminiClient';
 import { Runner } from '../../src/main/agent/runner';
 import { startGeminiStandin, type GeminiStandin } from '../helpers/geminiStandin';
 import { FunctionTool } from '../../src/main/agent/tool';
-import type { ChatEventBody } from '../../src/shared/contract/chat';
+import type { ChatEventBody } from '@shared/contract/chat';
 import { openMemory, type OpenedMemory } from '../memory/helpers';
 import { tempDir } from '../helpers/tempDir';
 import { GEMINI_KEY, summarizeTurn } from './harness';
@@ -34,7 +34,11 @@ describe('Runner on the Gemini stand-in with the real session service', () => {
     memory = openMemory(tempDir());
     memory.sessions.createSession({ userId: 'u1', sessionId: 's1' });
     gemini = await startGeminiStandin({ apiKey: GEMINI_KEY });
-    client = new GeminiModelClient({ apiKey: GEMINI_KEY, baseUrl: gemini.baseUrl, retry: { attempts: 1, initialDelaySeconds: 0.01, maxDelaySeconds: 0.01 } });
+    client = new GeminiModelClient({
+      apiKey: GEMINI_KEY,
+      baseUrl: gemini.baseUrl,
+      retry: { attempts: 1, initialDelaySeconds: 0.01, maxDelaySeconds: 0.01 },
+    });
   });
   afterEach(async () => {
     await memory.shutdown();
@@ -52,7 +56,10 @@ describe('Runner on the Gemini stand-in with the real session service', () => {
   const eventCount = () => memory.sessions.getSession({ userId: 'u1', sessionId: 's1' }).events.length;
 
   it('streams text, appends every event to the session and declares the tools as JSON schema', async () => {
-    gemini.enqueue({ reply: { functionCalls: [{ name: 'echo', args: { text: 'hi' } }] } }, { expect: { functionResponse: 'echo' }, reply: { text: ['Xin ', 'chào'] } });
+    gemini.enqueue(
+      { reply: { functionCalls: [{ name: 'echo', args: { text: 'hi' } }] } },
+      { expect: { functionResponse: 'echo' }, reply: { text: ['Xin ', 'chào'] } },
+    );
     const turn = await run(runner(new Agent({ name: 'root', description: 'r', instruction: 'Be brief.', tools: [echoTool] })));
     expect(turn.text).toBe('Xin chào');
     expect(turn.events.filter((event) => event.type === 'text').map((event) => (event as { delta: string }).delta)).toEqual(['Xin ', 'chào']);
@@ -61,7 +68,13 @@ describe('Runner on the Gemini stand-in with the real session service', () => {
     expect(declared).toMatchObject({ name: 'echo', parametersJsonSchema: { type: 'object', properties: { text: { type: 'string' } } } });
     const events = memory.sessions.getSession({ userId: 'u1', sessionId: 's1' }).events;
     // Gemini 3 ends a text answer with an empty part that carries its signature; it is kept as received.
-    expect(events.map((event) => `${event.author}:${event.kind}`)).toEqual(['user:message', 'root:tool_call', 'root:tool_result', 'root:message', 'root:message']);
+    expect(events.map((event) => `${event.author}:${event.kind}`)).toEqual([
+      'user:message',
+      'root:tool_call',
+      'root:tool_result',
+      'root:message',
+      'root:message',
+    ]);
     expect(events.at(-1)!.content).toEqual({ text: '', thoughtSignature: expect.any(String) as string });
     expect(events[1]!.content).toMatchObject({ name: 'echo', thoughtSignature: expect.any(String) as string });
     expect(gemini.failures).toEqual([]);
@@ -71,7 +84,10 @@ describe('Runner on the Gemini stand-in with the real session service', () => {
     const child = new Agent({ name: 'child', description: 'echoes', instruction: 'Child.', tools: [echoTool] });
     const root = new Agent({ name: 'root', description: 'r', instruction: 'Root.', subAgents: [child] });
     gemini.enqueue(
-      { expect: { tools: ['transfer_to_agent'], noTools: ['echo'] }, reply: { functionCalls: [{ name: 'transfer_to_agent', args: { agent_name: 'child' } }] } },
+      {
+        expect: { tools: ['transfer_to_agent'], noTools: ['echo'] },
+        reply: { functionCalls: [{ name: 'transfer_to_agent', args: { agent_name: 'child' } }] },
+      },
       { expect: { tools: ['echo', 'transfer_to_agent'], systemIncludes: ['Child.'] }, reply: { text: 'from child' } },
     );
     const turn = await run(runner(root));
@@ -82,7 +98,14 @@ describe('Runner on the Gemini stand-in with the real session service', () => {
 
   it('feeds malformed arguments and unknown tools back to the model as tool errors', async () => {
     gemini.enqueue(
-      { reply: { functionCalls: [{ name: 'echo', args: { text: 7 } }, { name: 'nope', args: {} }] } },
+      {
+        reply: {
+          functionCalls: [
+            { name: 'echo', args: { text: 7 } },
+            { name: 'nope', args: {} },
+          ],
+        },
+      },
       { expect: { contentsInclude: ['invalid_arguments', 'unknown_tool'] }, reply: { text: 'sorry' } },
     );
     const turn = await run(runner(new Agent({ name: 'root', description: 'r', instruction: 'i', tools: [echoTool] })));
@@ -100,7 +123,10 @@ describe('Runner on the Gemini stand-in with the real session service', () => {
   });
 
   it('times out one tool, tells the model, and goes on', async () => {
-    gemini.enqueue({ reply: { functionCalls: [{ name: 'slow_lookup', args: {} }] } }, { expect: { contentsInclude: ['timeout'] }, reply: { text: 'The lookup timed out.' } });
+    gemini.enqueue(
+      { reply: { functionCalls: [{ name: 'slow_lookup', args: {} }] } },
+      { expect: { contentsInclude: ['timeout'] }, reply: { text: 'The lookup timed out.' } },
+    );
     const turn = await run(runner(new Agent({ name: 'root', description: 'r', instruction: 'i', tools: [hangingTool] }), { toolTimeoutMs: 50 }));
     expect(turn.status).toBe('completed');
     expect(turn.results[0]).toMatchObject({ ok: false, result: { error: { code: 'timeout' } } });
@@ -141,7 +167,10 @@ describe('Runner on the Gemini stand-in with the real session service', () => {
     const turn = summarizeTurn(events);
     expect(turn.status).toBe('cancelled');
     expect(target.activeRuns).toBe(0);
-    expect(memory.sessions.getSession({ userId: 'u1', sessionId: 's1' }).events.at(-1)).toMatchObject({ kind: 'error', content: { code: 'cancelled' } });
+    expect(memory.sessions.getSession({ userId: 'u1', sessionId: 's1' }).events.at(-1)).toMatchObject({
+      kind: 'error',
+      content: { code: 'cancelled' },
+    });
   });
 
   it('refuses a second message while the session is answering, and bad input before writing anything', async () => {
@@ -160,7 +189,7 @@ describe('Runner on the Gemini stand-in with the real session service', () => {
     expect(summarizeTurn(events).status).toBe('cancelled');
   });
 
-  it('calls runner-wide callbacks before the agent\'s, and the first non-undefined result short-circuits', async () => {
+  it("calls runner-wide callbacks before the agent's, and the first non-undefined result short-circuits", async () => {
     const calls: string[] = [];
     const trace = (tag: string): AgentCallbacks => ({
       beforeAgent: () => void calls.push(`${tag}.beforeAgent`),
@@ -177,12 +206,22 @@ describe('Runner on the Gemini stand-in with the real session service', () => {
     const turn = await run(runner(root, { callbacks: [trace('runner')] }));
     expect(turn.results[0]).toMatchObject({ ok: true, result: { blocked: true } });
     expect(calls).toEqual([
-      'runner.beforeAgent', 'agent.beforeAgent',
-      'runner.beforeModel', 'agent.beforeModel', 'runner.afterModel', 'agent.afterModel',
-      'runner.beforeTool', 'agent.beforeTool',
-      'runner.afterTool', 'agent.afterTool',
-      'runner.beforeModel', 'agent.beforeModel', 'runner.afterModel', 'agent.afterModel',
-      'runner.afterAgent', 'agent.afterAgent',
+      'runner.beforeAgent',
+      'agent.beforeAgent',
+      'runner.beforeModel',
+      'agent.beforeModel',
+      'runner.afterModel',
+      'agent.afterModel',
+      'runner.beforeTool',
+      'agent.beforeTool',
+      'runner.afterTool',
+      'agent.afterTool',
+      'runner.beforeModel',
+      'agent.beforeModel',
+      'runner.afterModel',
+      'agent.afterModel',
+      'runner.afterAgent',
+      'agent.afterAgent',
     ]);
   });
 
@@ -198,7 +237,10 @@ describe('Runner on the Gemini stand-in with the real session service', () => {
         instruction: 'i',
         tools: [echoTool],
         callbacks: [
-          { beforeModel: (context) => (context.runState.has('echoed') ? undefined : { text: '', functionCalls: [{ name: 'echo', args: { text: 'from callback' } }] }) },
+          {
+            beforeModel: (context) =>
+              context.runState.has('echoed') ? undefined : { text: '', functionCalls: [{ name: 'echo', args: { text: 'from callback' } }] },
+          },
           { afterTool: (context, _tool, _args, result) => (context.runState.set('echoed', true), { ...result, checked: true }) },
           { afterModel: (_context, response) => ({ ...response, text: response.text.toUpperCase() }) },
           { afterAgent: (_context, reply) => `${reply}!` },
@@ -223,7 +265,7 @@ describe('Runner on the Gemini stand-in with the real session service', () => {
     expect(held).toBe(0);
   });
 
-  it('leaves no listener on the caller\'s signal and no run behind after many runs', async () => {
+  it("leaves no listener on the caller's signal and no run behind after many runs", async () => {
     const shared = new AbortController();
     gemini.setFallback(() => ({ text: 'ok' }));
     const target = runner(new Agent({ name: 'root', description: 'r', instruction: 'i' }));
@@ -236,7 +278,12 @@ describe('Runner on the Gemini stand-in with the real session service', () => {
     gemini.enqueue({ reply: { text: 'x', hang: true } });
     const controller = new AbortController();
     const events: ChatEventBody[] = [];
-    for await (const event of runner(new Agent({ name: 'root', description: 'r', instruction: 'i' })).run({ userId: 'u1', sessionId: 's1', message: 'hi', signal: controller.signal })) {
+    for await (const event of runner(new Agent({ name: 'root', description: 'r', instruction: 'i' })).run({
+      userId: 'u1',
+      sessionId: 's1',
+      message: 'hi',
+      signal: controller.signal,
+    })) {
       events.push(event);
       if (event.type === 'text') controller.abort(new Error('window closed'));
     }

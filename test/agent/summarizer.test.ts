@@ -3,14 +3,21 @@ import { createModelResolver } from '../../src/main/agent/modelResolver';
 import { startGeminiStandin, type GeminiStandin } from '../helpers/geminiStandin';
 import { ModelSummarizer } from '../../src/main/agent/summarizer';
 import { ExtractiveSummarizer } from '../../src/main/memory/summarizer';
-import type { SessionEvent } from '../../src/shared/contract/memory';
+import type { SessionEvent } from '@shared/contract/memory';
 import { GEMINI_KEY } from './harness';
 import { ManualClock, openMemory } from '../memory/helpers';
 import { tempDir } from '../helpers/tempDir';
 
 const events: SessionEvent[] = [
   { id: 'e1', author: 'user', kind: 'message', content: { text: 'nhớ rằng khách thích sữa không đường' }, turnId: 't1', timestamp: 1 },
-  { id: 'e2', author: 'mm_assistant', kind: 'tool_call', content: { name: 'memorize', args: { key: 'sua', value: 'không đường' } }, turnId: 't1', timestamp: 2 },
+  {
+    id: 'e2',
+    author: 'mm_assistant',
+    kind: 'tool_call',
+    content: { name: 'memorize', args: { key: 'sua', value: 'không đường' } },
+    turnId: 't1',
+    timestamp: 2,
+  },
   { id: 'e3', author: 'mm_assistant', kind: 'tool_result', content: { name: 'memorize', response: { saved: true } }, turnId: 't1', timestamp: 3 },
   { id: 'e4', author: 'mm_assistant', kind: 'message', content: { text: 'Đã ghi nhớ.' }, turnId: 't1', timestamp: 4 },
 ];

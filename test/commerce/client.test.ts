@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CartChanged } from '../../src/shared/commerce';
+import type { CartChanged } from '@shared/commerce';
 import { SqliteCartIdStore } from '../../src/main/commerce/cartIds';
 import { openDatabase } from '../../src/main/storage/database';
 import { migrations } from '../../src/main/storage/migrations';
@@ -91,7 +91,7 @@ describe('catalog search', () => {
     await expect(client.getProduct({ sku: 'bad sku!' })).rejects.toMatchObject({ code: 'invalid_request' });
   });
 
-  it('reads categories and store config; a wrong Store header gets Magento\'s error', async () => {
+  it("reads categories and store config; a wrong Store header gets Magento's error", async () => {
     const server = await startStandin();
     const client = clientFor(server);
     const departments = await client.categories();
@@ -199,11 +199,14 @@ describe('carts', () => {
     expect(server.stats.operations.CreateEmptyCart).toBe(2);
   });
 
-  it('keeps each customer\'s cart id in SQLite across restarts, and concurrent adds share one cart', async () => {
+  it("keeps each customer's cart id in SQLite across restarts, and concurrent adds share one cart", async () => {
     const dir = tempDir();
     const { db } = openDatabase(`${dir}/data.sqlite`, migrations);
     const server = await startStandin();
-    const skus = server.catalog.products.filter((product) => product.salableQty > 5).slice(0, 3).map((product) => product.sku);
+    const skus = server.catalog.products
+      .filter((product) => product.salableQty > 5)
+      .slice(0, 3)
+      .map((product) => product.sku);
     const first = clientFor(server, { cartIds: new SqliteCartIdStore(db, 'test') });
     const results = await Promise.all(skus.map((sku) => first.addToCart({ customerId: 'anh Minh', sku, quantity: 1 })));
     expect(new Set(results.map((result) => result.cart.id)).size).toBe(1);

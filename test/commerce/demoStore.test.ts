@@ -9,7 +9,10 @@ const post = async (endpoint: string, query: string, headers: Record<string, str
     headers: { 'Content-Type': 'application/json', ...headers },
     body: JSON.stringify({ query }),
   });
-  return { status: response.statusCode, body: (await response.body.json()) as { data?: unknown; errors?: { message: string; extensions: { category: string } }[] } };
+  return {
+    status: response.statusCode,
+    body: (await response.body.json()) as { data?: unknown; errors?: { message: string; extensions: { category: string } }[] },
+  };
 };
 
 describe('the demo store behaves like Magento', () => {
@@ -21,7 +24,7 @@ describe('the demo store behaves like Magento', () => {
     expect(folded.body.data).toMatchObject({ products: { total_count: 0 } });
   });
 
-  it('enforces pagination limits and the minimum query length with Magento\'s messages', async () => {
+  it("enforces pagination limits and the minimum query length with Magento's messages", async () => {
     const server = await startStandin();
     const cases: [string, string][] = [
       ['{ products(search: "sữa", pageSize: 0) { total_count } }', 'pageSize value must be greater than 0.'],
@@ -40,11 +43,15 @@ describe('the demo store behaves like Magento', () => {
     const server = await startStandin();
     const missing = await post(server.endpoint, '{ storeConfig { store_code } }', {});
     expect(missing.body.errors![0]).toMatchObject({ message: 'Requested store is not found', extensions: { category: 'graphql-no-such-entity' } });
-    const viaGet = await request(`${server.endpoint}?query=${encodeURIComponent('mutation { createEmptyCart }')}`, { headers: { Store: 'b2c_10010_vi' } });
-    expect(((await viaGet.body.json()) as { errors: { message: string }[] }).errors[0]!.message).toBe('Mutation requests allowed only for POST requests');
+    const viaGet = await request(`${server.endpoint}?query=${encodeURIComponent('mutation { createEmptyCart }')}`, {
+      headers: { Store: 'b2c_10010_vi' },
+    });
+    expect(((await viaGet.body.json()) as { errors: { message: string }[] }).errors[0]!.message).toBe(
+      'Mutation requests allowed only for POST requests',
+    );
   });
 
-  it('answers an unknown cart with Magento\'s message', async () => {
+  it("answers an unknown cart with Magento's message", async () => {
     const server = await startStandin();
     const { body } = await post(server.endpoint, '{ cart(cart_id: "nope") { id } }');
     expect(body.errors![0]).toMatchObject({ message: 'Could not find a cart with ID "nope"', extensions: { category: 'graphql-no-such-entity' } });
@@ -67,7 +74,7 @@ describe('the demo store behaves like Magento', () => {
     expect(server.stats.methods).toEqual({ GET: 1, POST: 2 });
   });
 
-  it('starts as the app starts it, with the bundled schema and MM\'s fields when asked, and no test knobs', async () => {
+  it("starts as the app starts it, with the bundled schema and MM's fields when asked, and no test knobs", async () => {
     const demo = await startDemoStore({ storeCode: 'b2c_10010_vi', mmExtensions: true });
     try {
       const product = await clientFor(demo, { mmExtensions: true }).getProduct({ sku: '100007' });

@@ -24,11 +24,25 @@ describe('commerce log', () => {
     const retries = withMessage(lines, 'store call failed; retrying');
     expect(retries).toHaveLength(2);
     for (const [index, line] of retries.entries()) {
-      expect(line).toMatchObject({ level: LEVEL.warn, service: 'commerce', operation: 'SearchProducts', code: 'store_unavailable', httpStatus: 503, attempt: index + 1 });
+      expect(line).toMatchObject({
+        level: LEVEL.warn,
+        service: 'commerce',
+        operation: 'SearchProducts',
+        code: 'store_unavailable',
+        httpStatus: 503,
+        attempt: index + 1,
+      });
     }
     const [failed, ...more] = withMessage(lines, 'store call failed');
     expect(more).toEqual([]);
-    expect(failed).toMatchObject({ level: LEVEL.error, service: 'commerce', operation: 'SearchProducts', kind: 'query', code: 'store_unavailable', httpStatus: 503 });
+    expect(failed).toMatchObject({
+      level: LEVEL.error,
+      service: 'commerce',
+      operation: 'SearchProducts',
+      kind: 'query',
+      code: 'store_unavailable',
+      httpStatus: 503,
+    });
     expect(failed!.durationMs).toEqual(expect.any(Number));
     const text = capture.text();
     expect(text).not.toContain('0901234567');
@@ -62,7 +76,9 @@ describe('commerce log', () => {
       expect.objectContaining({ level: LEVEL.info, service: 'commerce', circuit: 'closed' }),
     ]);
     const order = lines.map((line) => line.msg);
-    expect(order.indexOf('store circuit half-open: one probe call goes through')).toBeLessThan(order.indexOf('the store answers again; circuit closed'));
+    expect(order.indexOf('store circuit half-open: one probe call goes through')).toBeLessThan(
+      order.indexOf('the store answers again; circuit closed'),
+    );
   });
 
   it('a cart the store lost: a warning that names neither the customer nor either cart', async () => {
@@ -85,7 +101,11 @@ describe('commerce log', () => {
       expect.objectContaining({ level: LEVEL.warn, service: 'commerce', operation: 'add' }),
     ]);
     // The store's own answer ("Could not find a cart with ID …") is logged by its code only, even at debug level.
-    expect(lines.find((line) => line.code === 'store_not_found')).toMatchObject({ level: LEVEL.debug, operation: 'AddProductsToCart', cause: 'graphql-no-such-entity' });
+    expect(lines.find((line) => line.code === 'store_not_found')).toMatchObject({
+      level: LEVEL.debug,
+      operation: 'AddProductsToCart',
+      cause: 'graphql-no-such-entity',
+    });
     const text = capture.text();
     for (const secret of [lost, replacement, customerId]) expect(text).not.toContain(secret);
   });

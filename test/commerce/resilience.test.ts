@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../src/main/commerce/circuitBreaker';
 import { RateLimiter } from '../../src/main/commerce/rateLimiter';
 import { parseRetryAfter } from '../../src/main/commerce/transport';
-import { AppError } from '../../src/shared/errors';
+import { AppError } from '@shared/errors';
 import { clientFor, flush, ManualClock, startStandin } from './helpers';
 
 const storeConfig = '{ storeConfig { store_code } }';
@@ -72,7 +72,11 @@ describe('circuit breaker', () => {
   it('fails fast against a failing store and recovers once it is back', async () => {
     const server = await startStandin({ faults: { errorRate: 1 } });
     const clock = new ManualClock();
-    const client = clientFor(server, { clock, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 }, breaker: { failureThreshold: 3, openMs: 30_000 } });
+    const client = clientFor(server, {
+      clock,
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+      breaker: { failureThreshold: 3, openMs: 30_000 },
+    });
     const call = () => client.transport.execute({ query: storeConfig, kind: 'query' });
     for (let i = 0; i < 3; i++) await expect(call()).rejects.toMatchObject({ code: 'store_unavailable' });
     await expect(call()).rejects.toMatchObject({ code: 'circuit_open' });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { CartChanged } from '../../src/shared/commerce';
+import type { CartChanged } from '@shared/commerce';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';
 import { startStandin } from './helpers';

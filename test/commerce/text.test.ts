@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { plainText, unitFromName } from '../../src/main/commerce/shape';
 import { generateCatalog } from '../../src/main/commerce/demo/catalog';
-import { foldAccents } from '../../src/shared/text';
+import { foldAccents } from '@shared/text';
 import { groceryPhrases, normalizeUnits, Vocabulary } from '../../src/main/commerce/text';
 
 describe('Vietnamese text', () => {
@@ -44,9 +44,19 @@ describe('generated catalog', () => {
     expect(new Set(catalog.products.map((product) => product.sku)).size).toBe(catalog.products.length);
     const departments = catalog.root.children.map((category) => category.name);
     expect(departments).toEqual(
-      expect.arrayContaining(['Thực phẩm tươi sống', 'Sữa & sản phẩm từ sữa', 'Đồ uống', 'Thực phẩm khô', 'Thực phẩm đông lạnh', 'Hóa phẩm & gia dụng', 'Chăm sóc cá nhân']),
+      expect.arrayContaining([
+        'Thực phẩm tươi sống',
+        'Sữa & sản phẩm từ sữa',
+        'Đồ uống',
+        'Thực phẩm khô',
+        'Thực phẩm đông lạnh',
+        'Hóa phẩm & gia dụng',
+        'Chăm sóc cá nhân',
+      ]),
     );
-    expect(catalog.products.filter((product) => /[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]/i.test(product.name)).length).toBeGreaterThan(4000);
+    expect(
+      catalog.products.filter((product) => /[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]/i.test(product.name)).length,
+    ).toBeGreaterThan(4000);
     expect(generateCatalog().products.slice(0, 50)).toEqual(catalog.products.slice(0, 50));
   });
 

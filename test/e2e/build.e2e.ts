@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY_META } from '../../src/shared/security';
+import { CONTENT_SECURITY_POLICY_META } from '@shared/security';
 
 // Checks on the built app (`npm run build` runs before this suite): what the Electron binary would
 // load, since the binary itself cannot be installed here.

@@ -1,8 +1,8 @@
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WindowApi } from '../../src/shared/contract';
-import type { ChatSendResult } from '../../src/shared/contract/chat';
-import type { Result } from '../../src/shared/errors';
+import type { WindowApi } from '@shared/contract';
+import type { ChatSendResult } from '@shared/contract/chat';
+import type { Result } from '@shared/errors';
 import { startStandin } from '../commerce/helpers';
 import { tempDir } from '../helpers/tempDir';
 import { launchChromium, screenshot, startBridgeProcess, watchConsole, type BridgeProcess } from './harness';
@@ -69,7 +69,9 @@ async function holdSendAnswers(): Promise<{ sends: HeldSend[]; release: () => Pr
 async function shown(): Promise<{ texts: string[]; skus: string[] }> {
   return {
     texts: await page.getByTestId('message-assistant').allTextContents(),
-    skus: await page.locator('[data-testid="product-results"] article.product-card').evaluateAll((cards) => cards.map((card) => card.getAttribute('data-sku') ?? '')),
+    skus: await page
+      .locator('[data-testid="product-results"] article.product-card')
+      .evaluateAll((cards) => cards.map((card) => card.getAttribute('data-sku') ?? '')),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStandin } from '../commerce/helpers';
-import type { WindowApi } from '../../src/shared/contract';
+import type { WindowApi } from '@shared/contract';
 import { tempDir } from '../helpers/tempDir';
 import { launchChromium, screenshot, startBridgeProcess, watchConsole, type BridgeProcess } from './harness';
 

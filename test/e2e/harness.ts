@@ -40,7 +40,8 @@ function assertLogHasNoSecrets(userDataDir: string, url: string, env: Record<str
     const db = new Database(dbFile, { readonly: true, fileMustExist: true });
     try {
       const hasCarts = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'commerce_carts'`).get();
-      if (hasCarts) for (const row of db.prepare('SELECT cart_id FROM commerce_carts').all() as { cart_id: string }[]) secrets.push(['cart id', row.cart_id]);
+      if (hasCarts)
+        for (const row of db.prepare('SELECT cart_id FROM commerce_carts').all() as { cart_id: string }[]) secrets.push(['cart id', row.cart_id]);
     } finally {
       db.close();
     }

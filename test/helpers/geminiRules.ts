@@ -49,7 +49,8 @@ export function schemaProblems(schema: unknown, path = '$'): string[] {
     }
     switch (keyword) {
       case 'properties':
-        for (const [name, child] of Object.entries(value as Record<string, unknown>)) problems.push(...schemaProblems(child, `${path}.properties.${name}`));
+        for (const [name, child] of Object.entries(value as Record<string, unknown>))
+          problems.push(...schemaProblems(child, `${path}.properties.${name}`));
         break;
       case 'items':
         problems.push(...schemaProblems(value, at));
@@ -100,7 +101,8 @@ export function contentsProblems(contents: readonly RequestContent[]): string[] 
   contents.forEach((content, index) => {
     if (content.role !== 'user' && content.role !== 'model') problems.push(`contents[${index}] has role ${String(content.role)}`);
     if (!content.parts || content.parts.length === 0) problems.push(`contents[${index}] has no parts`);
-    if (index > 0 && contents[index - 1]!.role === content.role) problems.push(`contents[${index - 1}] and contents[${index}] are both ${String(content.role)} turns`);
+    if (index > 0 && contents[index - 1]!.role === content.role)
+      problems.push(`contents[${index - 1}] and contents[${index}] are both ${String(content.role)} turns`);
     const calls = (content.parts ?? []).filter((part) => part.functionCall).map((part) => part.functionCall!);
     const responses = (content.parts ?? []).filter((part) => part.functionResponse).map((part) => part.functionResponse!);
     if (content.role === 'model' && calls.length > 0) {
@@ -138,7 +140,8 @@ export function signatureProblems(contents: readonly RequestContent[], issued: R
   });
   contents.forEach((content, index) => {
     for (const part of content.parts ?? []) {
-      if (part.thoughtSignature && part.thoughtSignature !== INJECTED_SIGNATURE && !issued.has(part.thoughtSignature)) problems.push(`contents[${index}]: thought signature was not issued by the model`);
+      if (part.thoughtSignature && part.thoughtSignature !== INJECTED_SIGNATURE && !issued.has(part.thoughtSignature))
+        problems.push(`contents[${index}]: thought signature was not issued by the model`);
     }
     if (index < start || content.role !== 'model') return;
     const first = (content.parts ?? []).find((part) => part.functionCall);

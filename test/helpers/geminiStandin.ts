@@ -155,7 +155,8 @@ export async function startGeminiStandin(options: StandinOptions = {}): Promise<
         failures.push(`request ${requests.length}: ${problems.join('; ')}`);
         return sendError(res, 400, `stand-in expectation failed: ${problems.join('; ')}`);
       }
-      if (reply.error) return sendError(res, reply.error.status, reply.error.message ?? 'scripted error', undefined, reply.error.headers, reply.error.details);
+      if (reply.error)
+        return sendError(res, reply.error.status, reply.error.message ?? 'scripted error', undefined, reply.error.headers, reply.error.details);
       if (reply.recorded) return playBack(res, reply.recorded, stream, issued);
       respond(res, body, reply, stream, family, sign);
     });
@@ -166,8 +167,7 @@ export async function startGeminiStandin(options: StandinOptions = {}): Promise<
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     family,
-    waitForRequests: (count) =>
-      count <= requests.length ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })),
+    waitForRequests: (count) => (count <= requests.length ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve }))),
     get countRequests() {
       return countRequests;
     },
@@ -192,7 +192,8 @@ export async function startGeminiStandin(options: StandinOptions = {}): Promise<
 function rulesProblems(body: GeminiRequestBody, family: '3' | '2.5', issued: ReadonlySet<string>, maxTokens: number | undefined): string[] {
   const problems: string[] = [];
   for (const declaration of (body.tools ?? []).flatMap((tool) => tool.functionDeclarations ?? [])) {
-    if (declaration.parameters !== undefined && declaration.parametersJsonSchema !== undefined) problems.push(`${declaration.name}: both parameters fields`);
+    if (declaration.parameters !== undefined && declaration.parametersJsonSchema !== undefined)
+      problems.push(`${declaration.name}: both parameters fields`);
     const schema = declaration.parametersJsonSchema ?? declaration.parameters;
     if (schema !== undefined) problems.push(...schemaProblems(schema).map((problem) => `${declaration.name}: ${problem}`));
   }
@@ -206,7 +207,14 @@ function rulesProblems(body: GeminiRequestBody, family: '3' | '2.5', issued: Rea
   return problems;
 }
 
-function respond(res: http.ServerResponse, body: GeminiRequestBody, reply: StandinReply, stream: boolean, family: '3' | '2.5', sign: () => string): void {
+function respond(
+  res: http.ServerResponse,
+  body: GeminiRequestBody,
+  reply: StandinReply,
+  stream: boolean,
+  family: '3' | '2.5',
+  sign: () => string,
+): void {
   const texts = reply.text === undefined ? [] : Array.isArray(reply.text) ? reply.text : [reply.text];
   // Both families sign the first call of a step (2.5 thinking models do too); 3 insists on it later.
   const calls = (reply.functionCalls ?? []).map((call, index) => ({

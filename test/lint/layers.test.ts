@@ -176,10 +176,12 @@ const allowed: Record<string, Allowed[]> = {
     ['src/preload/index.ts', "import { contextBridge, ipcRenderer } from 'electron';"],
     ['src/preload/index.ts', "import type { WindowApi } from '../shared/contract';"],
     ['src/preload/index.ts', "import { isChannelName } from '../shared/contract/names';"],
+    ['src/preload/index.ts', "import { isChannelName } from '@shared/contract/names';"],
   ],
   'the kernel imports shared, npm packages and the leaf files of core/': [
     ['src/main/core/dispatch.ts', "import { AppError } from '../../shared/errors';"],
     ['src/main/core/dispatch.ts', "import { z } from 'zod';"],
+    ['src/main/core/dispatch.ts', "import { AppError } from '@shared/errors';"],
     ['src/main/core/eventBus.ts', "import { SystemClock } from './clock';"],
     ['src/main/core/dispatch.ts', "import type { Lifecycle } from './lifecycle';"],
     ['src/main/core/dispatch.ts', "import type { Logger } from './logger';"],
@@ -192,7 +194,10 @@ describe('layer rules reject violations', () => {
       for (const [file, code, why] of cases) {
         const messages = await lint(file, code);
         expect(messages, `${file}: ${code}`).not.toEqual([]);
-        expect(messages.every((message) => message.severity === 2), `${file}: ${code}`).toBe(true);
+        expect(
+          messages.every((message) => message.severity === 2),
+          `${file}: ${code}`,
+        ).toBe(true);
         expect(messages.map((message) => message.message).join('\n'), `${file}: ${code}`).toContain(why);
       }
     });
@@ -215,8 +220,20 @@ describe('the sources as they are', () => {
   it('pass every layer rule', async () => {
     const results = await eslint.lintFiles(['src']);
     const linted = results.map((result) => path.relative(repoRoot, result.filePath).split(path.sep).join('/'));
-    for (const folder of ['src/main/core/', 'src/main/memory/', 'src/main/commerce/', 'src/main/agent/', 'src/main/shell/', 'src/shared/', 'src/renderer/', 'src/preload/']) {
-      expect(linted.some((file) => file.startsWith(folder)), `files under ${folder} were linted`).toBe(true);
+    for (const folder of [
+      'src/main/core/',
+      'src/main/memory/',
+      'src/main/commerce/',
+      'src/main/agent/',
+      'src/main/shell/',
+      'src/shared/',
+      'src/renderer/',
+      'src/preload/',
+    ]) {
+      expect(
+        linted.some((file) => file.startsWith(folder)),
+        `files under ${folder} were linted`,
+      ).toBe(true);
     }
     const broken = results.flatMap((result) =>
       result.messages.filter((message) => message.ruleId === RULE).map((message) => `${result.filePath}:${message.line} ${message.message}`),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBridge, type BridgeServer } from '../../src/main/bridge/server';
 import type { Services } from '../../src/main/app/services';
-import { CONTENT_SECURITY_POLICY } from '../../src/shared/security';
+import { CONTENT_SECURITY_POLICY } from '@shared/security';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';
 

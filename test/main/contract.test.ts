@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AGENT_NAMES, CART_TOOL_NAMES, MEMORY_TOOL_NAMES, PRODUCT_TOOL_NAMES, TOOL_NAMES } from '../../src/shared/agentNames';
-import { channelNames, contract, events, eventNames, isChannelName, isEventName } from '../../src/shared/contract';
-import * as names from '../../src/shared/contract/names';
+import { AGENT_NAMES, CART_TOOL_NAMES, MEMORY_TOOL_NAMES, PRODUCT_TOOL_NAMES, TOOL_NAMES } from '@shared/agentNames';
+import { channelNames, contract, events, eventNames, isChannelName, isEventName } from '@shared/contract';
+import * as names from '@shared/contract/names';
 import { createAgentTree, createSummarizerAgent } from '../../src/main/agent/agents';
 import type { Agent } from '../../src/main/agent/agent';
 import { createMemoryTools } from '../../src/main/memory/tools';
@@ -47,11 +47,23 @@ describe('IPC contract', () => {
     walk(root);
     agents.push(createSummarizerAgent());
     expect(agents.map((agent) => agent.name).sort()).toEqual(Object.values(AGENT_NAMES).sort());
-    const toolsOf = (name: string) => agents.find((agent) => agent.name === name)!.allTools().map((tool) => tool.name);
+    const toolsOf = (name: string) =>
+      agents
+        .find((agent) => agent.name === name)!
+        .allTools()
+        .map((tool) => tool.name);
     const declared = new Set(agents.flatMap((agent) => agent.allTools().map((tool) => tool.name)));
     expect([...declared].sort()).toEqual(Object.values(TOOL_NAMES).sort());
-    expect(toolsOf(AGENT_NAMES.root).filter((name) => name !== TOOL_NAMES.transferToAgent).sort()).toEqual([...MEMORY_TOOL_NAMES].sort());
-    expect(toolsOf(AGENT_NAMES.product).filter((name) => name !== TOOL_NAMES.transferToAgent).sort()).toEqual([...PRODUCT_TOOL_NAMES].sort());
+    expect(
+      toolsOf(AGENT_NAMES.root)
+        .filter((name) => name !== TOOL_NAMES.transferToAgent)
+        .sort(),
+    ).toEqual([...MEMORY_TOOL_NAMES].sort());
+    expect(
+      toolsOf(AGENT_NAMES.product)
+        .filter((name) => name !== TOOL_NAMES.transferToAgent)
+        .sort(),
+    ).toEqual([...PRODUCT_TOOL_NAMES].sort());
     expect(toolsOf(AGENT_NAMES.cart)).toEqual(expect.arrayContaining([...CART_TOOL_NAMES]));
   });
 

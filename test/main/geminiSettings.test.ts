@@ -4,7 +4,7 @@ import type { ModelChunk, ModelClient } from '../../src/main/agent/model';
 import { startGeminiStandin, type GeminiStandin } from '../helpers/geminiStandin';
 import type { Services } from '../../src/main/app/services';
 import { ProcessSecretStore } from '../../src/main/settings/secretStore';
-import { defaultSettings, geminiModels } from '../../src/shared/settings';
+import { defaultSettings, geminiModels } from '@shared/settings';
 import { snapshotDatabase } from '../helpers/dbSnapshot';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';
@@ -172,7 +172,11 @@ describe('the model resolver', () => {
     gateway.setFallback(() => ({ text: 'gateway' }));
     services = await startServices(tempDir(), { createSecretStore: () => new ProcessSecretStore(undefined) });
     const settings = services.settings;
-    const resolve = createModelResolver(settings, { GEMINI_BASE_URL: fromEnvironment.baseUrl }, { attempts: 1, initialDelaySeconds: 0.01, maxDelaySeconds: 0.01 });
+    const resolve = createModelResolver(
+      settings,
+      { GEMINI_BASE_URL: fromEnvironment.baseUrl },
+      { attempts: 1, initialDelaySeconds: 0.01, maxDelaySeconds: 0.01 },
+    );
 
     // No key: the offline planner, named after the chosen model.
     const offline = resolve();
@@ -182,7 +186,10 @@ describe('the model resolver', () => {
     expect((await services.dispatch('settings.setApiKey', { apiKey: API_KEY }, test)).ok).toBe(true);
     const first = resolve();
     expect(first.client.provider).toBe('gemini');
-    expect(first).toMatchObject({ name: 'gemini-3.6-flash', connection: { baseUrl: fromEnvironment.baseUrl, firstChunkTimeoutMs: 30_000, stallTimeoutMs: 20_000 } });
+    expect(first).toMatchObject({
+      name: 'gemini-3.6-flash',
+      connection: { baseUrl: fromEnvironment.baseUrl, firstChunkTimeoutMs: 30_000, stallTimeoutMs: 20_000 },
+    });
     expect(await firstText(first.client, first.name)).toBe('environment');
     expect(fromEnvironment.requests.map((request) => request.model)).toEqual(['gemini-3.6-flash']);
     expect(resolve().client).toBe(first.client); // nothing changed: the same client

@@ -27,7 +27,10 @@ async function settleEventLoop(): Promise<void> {
 }
 
 function activeResources(): string[] {
-  return process.getActiveResourcesInfo().filter((kind) => kind !== 'TTYWrap').sort();
+  return process
+    .getActiveResourcesInfo()
+    .filter((kind) => kind !== 'TTYWrap')
+    .sort();
 }
 
 /** Resources present now that were not there before (the test runner's own timers come and go). */
@@ -45,39 +48,42 @@ describe('service lifecycle', () => {
   it.each([
     ['a store on loopback', false],
     ['the in-process demo store', true],
-  ])('starts and closes the services and the bridge 50 times with %s, leaving no sockets, timers or open database files', async (_label, demoStore) => {
-    const store = demoStore ? null : await startStandin();
-    const dir = tempDir();
-    const rendererDir = tempDir();
-    fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html>');
-    const before = activeResources();
-    // The test's own HTTP client, closed at the end so only the app's handles are left to count.
-    const client = new Agent();
-    for (let i = 0; i < 50; i++) {
-      const services = await startServices(dir, {
-        settingsOverrides: store ? { storeEndpoint: store.endpoint } : { demoStore: true },
-      });
-      const bridge = await startBridge({ dispatch: services.dispatch, events: services.events, rendererDir });
-      const response = await fetch(`${bridge.origin}/api/invoke/app.info`, {
-        method: 'POST',
-        dispatcher: client,
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${bridge.token}` },
-        body: '{}',
-      });
-      expect(response.status).toBe(200);
-      await response.arrayBuffer();
-      // One real store call, so the store's connection pool (and the demo store) has open sockets to close.
-      const search = await services.dispatch('catalog.search', { query: 'sữa tươi' }, { transport: 'test' });
-      expect(search.ok).toBe(true);
-      await bridge.close();
-      await services.close();
-      await services.close(); // closing twice is harmless
-      expect(services.events.size).toBe(0);
-    }
-    await client.close();
-    await store?.close();
-    await settleEventLoop();
-    expect(openFilesUnder(dir)).toEqual([]);
-    expect(added(before, activeResources())).toEqual([]);
-  });
+  ])(
+    'starts and closes the services and the bridge 50 times with %s, leaving no sockets, timers or open database files',
+    async (_label, demoStore) => {
+      const store = demoStore ? null : await startStandin();
+      const dir = tempDir();
+      const rendererDir = tempDir();
+      fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html>');
+      const before = activeResources();
+      // The test's own HTTP client, closed at the end so only the app's handles are left to count.
+      const client = new Agent();
+      for (let i = 0; i < 50; i++) {
+        const services = await startServices(dir, {
+          settingsOverrides: store ? { storeEndpoint: store.endpoint } : { demoStore: true },
+        });
+        const bridge = await startBridge({ dispatch: services.dispatch, events: services.events, rendererDir });
+        const response = await fetch(`${bridge.origin}/api/invoke/app.info`, {
+          method: 'POST',
+          dispatcher: client,
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${bridge.token}` },
+          body: '{}',
+        });
+        expect(response.status).toBe(200);
+        await response.arrayBuffer();
+        // One real store call, so the store's connection pool (and the demo store) has open sockets to close.
+        const search = await services.dispatch('catalog.search', { query: 'sữa tươi' }, { transport: 'test' });
+        expect(search.ok).toBe(true);
+        await bridge.close();
+        await services.close();
+        await services.close(); // closing twice is harmless
+        expect(services.events.size).toBe(0);
+      }
+      await client.close();
+      await store?.close();
+      await settleEventLoop();
+      expect(openFilesUnder(dir)).toEqual([]);
+      expect(added(before, activeResources())).toEqual([]);
+    },
+  );
 });

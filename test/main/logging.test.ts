@@ -63,7 +63,11 @@ describe('web bridge log', () => {
     const { running: app, logFile } = await startBridgeApp();
     const { bridge } = app;
 
-    expect(await lineFor(logFile, (line) => line.msg === 'bridge listening')).toMatchObject({ level: LEVEL.info, service: 'bridge', origin: bridge.origin });
+    expect(await lineFor(logFile, (line) => line.msg === 'bridge listening')).toMatchObject({
+      level: LEVEL.info,
+      service: 'bridge',
+      origin: bridge.origin,
+    });
 
     // A wrong token: refused, and the log says which request, not what it presented.
     const presented = 'f'.repeat(64);
@@ -120,7 +124,9 @@ describe('storage and settings log', () => {
         db.exec('INSERT INTO table_that_does_not_exist VALUES (1)');
       },
     };
-    expect(() => openDatabase(file, [...migrations, broken], capture.child('storage'))).toThrow(expect.objectContaining({ code: 'migration_failed' }));
+    expect(() => openDatabase(file, [...migrations, broken], capture.child('storage'))).toThrow(
+      expect.objectContaining({ code: 'migration_failed' }),
+    );
 
     const lines = capture.lines();
     const applied = lines.filter((line) => line.msg === 'migration applied');
@@ -141,8 +147,16 @@ describe('storage and settings log', () => {
     const services = await startServices(dir);
     await services.close();
     const lines = readLogLines(path.join(dir, LOG_FILE_NAME));
-    expect(lines.find((line) => line.msg === 'the data file is damaged; it is left untouched')).toMatchObject({ level: LEVEL.error, service: 'storage', state: 'corrupt' });
-    expect(lines.find((line) => line.msg === 'running without the data file')).toMatchObject({ level: LEVEL.error, service: 'storage', state: 'corrupt' });
+    expect(lines.find((line) => line.msg === 'the data file is damaged; it is left untouched')).toMatchObject({
+      level: LEVEL.error,
+      service: 'storage',
+      state: 'corrupt',
+    });
+    expect(lines.find((line) => line.msg === 'running without the data file')).toMatchObject({
+      level: LEVEL.error,
+      service: 'storage',
+      state: 'corrupt',
+    });
     expect(lines.find((line) => line.msg === 'services ready')).toMatchObject({ level: LEVEL.info, service: 'app', storage: 'corrupt' });
     expect(fs.readFileSync(path.join(dir, LOG_FILE_NAME), 'utf8')).not.toContain('shopping list');
   });

@@ -250,13 +250,22 @@ describe('the repository is self-contained', () => {
     expect(outsideReferences('README.md', sample('The architecture is described in `<up>/<shared>/DESIGN.md`.')).length).toBeGreaterThan(0);
     expect(outsideReferences('README.md', sample('See [the design](<up>/notes/design.md).'))).toEqual([expect.stringContaining('climbs above')]);
     expect(outsideReferences('test/a.test.ts', sample("fs.readFileSync('/<work>/data/x.json')"))).toEqual([expect.stringContaining('absolute path')]);
-    expect(outsideReferences('bench/x.ts', sample("const here = path.dirname(fileURLToPath(import.meta.url));\nconst d = path.resolve(here, '<up>/<up>/data');"))).toEqual([
-      expect.stringContaining('reaches ../data'),
-    ]);
+    expect(
+      outsideReferences(
+        'bench/x.ts',
+        sample("const here = path.dirname(fileURLToPath(import.meta.url));\nconst d = path.resolve(here, '<up>/<up>/data');"),
+      ),
+    ).toEqual([expect.stringContaining('reaches ../data')]);
     expect(outsideReferences('scripts/x.mjs', sample("import data from '<up>/<up>/data.json';"))).toEqual([expect.stringContaining('climbs above')]);
-    expect(outsideReferences('src/main/x.ts', sample("const sdl = await import('<up>/<up>/<up>/schema.graphql?raw');"))).toEqual([expect.stringContaining('climbs above')]);
-    expect(outsideReferences('test/a.test.ts', sample("const text = fs.readFileSync('<up>/data.json', 'utf8');"))).toEqual([expect.stringContaining('climbs above')]);
-    expect(outsideReferences('electron-builder.yml', sample('extraResources:\n  - from: <up>/assets\n'))).toEqual([expect.stringContaining('climbs above')]);
+    expect(outsideReferences('src/main/x.ts', sample("const sdl = await import('<up>/<up>/<up>/schema.graphql?raw');"))).toEqual([
+      expect.stringContaining('climbs above'),
+    ]);
+    expect(outsideReferences('test/a.test.ts', sample("const text = fs.readFileSync('<up>/data.json', 'utf8');"))).toEqual([
+      expect.stringContaining('climbs above'),
+    ]);
+    expect(outsideReferences('electron-builder.yml', sample('extraResources:\n  - from: <up>/assets\n'))).toEqual([
+      expect.stringContaining('climbs above'),
+    ]);
   });
 
   it('does not mistake paths inside the repository for outside ones', () => {

@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { LOG_FILE_NAME } from '../../src/main/app/config';
-import { channelNames } from '../../src/shared/contract';
-import { CONTENT_SECURITY_POLICY } from '../../src/shared/security';
+import { channelNames } from '@shared/contract';
+import { CONTENT_SECURITY_POLICY } from '@shared/security';
 import { LEVEL, readLogLines } from '../helpers/logCapture';
 
 const stub = vi.hoisted(() => {

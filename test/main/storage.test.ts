@@ -5,8 +5,8 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { integrityCheck, openDatabase, schemaVersionOf, type Migration } from '../../src/main/storage/database';
 import { migrations } from '../../src/main/storage/migrations';
-import type { AppInfo } from '../../src/shared/contract/app';
-import { AppError } from '../../src/shared/errors';
+import type { AppInfo } from '@shared/contract/app';
+import { AppError } from '@shared/errors';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';
 
@@ -82,9 +82,7 @@ describe('storage', () => {
       const lastAcknowledged = await runWriterUntilKilled(file, 200 + round * 150);
       const db = new Database(file);
       expect(integrityCheck(db)).toBe('ok');
-      const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(`crash_${lastAcknowledged % 500}`) as
-        | { value: string }
-        | undefined;
+      const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(`crash_${lastAcknowledged % 500}`) as { value: string } | undefined;
       expect(row, `write ${lastAcknowledged} was acknowledged but is missing`).toBeDefined();
       expect((JSON.parse(row!.value) as { i: number }).i).toBeGreaterThanOrEqual(lastAcknowledged);
       const keys = db.prepare("SELECT count(*) AS n FROM settings WHERE key LIKE 'crash_%'").get() as { n: number };

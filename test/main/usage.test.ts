@@ -8,9 +8,9 @@ import { createDispatch, type Handlers } from '../../src/main/core/dispatch';
 import type { Services } from '../../src/main/app/services';
 import { openDatabase, type Db } from '../../src/main/storage/database';
 import { migrations } from '../../src/main/storage/migrations';
-import type { ChatEvent, ChatSendResult } from '../../src/shared/contract/chat';
-import type { HistoryPage } from '../../src/shared/contract/memory';
-import type { UsageReport } from '../../src/shared/contract/usage';
+import type { ChatEvent, ChatSendResult } from '@shared/contract/chat';
+import type { HistoryPage } from '@shared/contract/memory';
+import type { UsageReport } from '@shared/contract/usage';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';
 
@@ -68,7 +68,14 @@ describe('usage.get', () => {
       turn('kh-001', 's1', midnight - 1, { promptTokens: 5000, outputTokens: 500, totalTokens: 5500, cachedTokens: 4000, modelCalls: 3 }),
       turn('kh-001', 's1', midnight, { promptTokens: 1200, outputTokens: 300, totalTokens: 1500, cachedTokens: 1000, modelCalls: 2 }),
       turn('kh-001', 's2', now - 60_000),
-      turn('kh-002', 's1', now, { provider: 'offline', model: 'gemini-3.6-flash', estimated: true, promptTokens: 40, outputTokens: 8, totalTokens: 48 }),
+      turn('kh-002', 's1', now, {
+        provider: 'offline',
+        model: 'gemini-3.6-flash',
+        estimated: true,
+        promptTokens: 40,
+        outputTokens: 8,
+        totalTokens: 48,
+      }),
       turn('kh-002', 's1', new Date(2026, 10, 24).getTime()),
     ];
     for (const row of turns) recorder.record(row);

@@ -15,7 +15,11 @@ const memoryTools = ['memorize', 'memorize_list', 'get_memory', 'forget', 'searc
 
 const searchFlow = (query: string, answer: string) => [
   g.transfer(PRODUCT, { tools: [...memoryTools, 'transfer_to_agent'], noTools: ['search_products', 'add_to_cart'] }),
-  g.call('search_products', { query }, { tools: ['search_products', 'get_product_details', 'compare_products', 'find_ingredients'], noTools: memoryTools }),
+  g.call(
+    'search_products',
+    { query },
+    { tools: ['search_products', 'get_product_details', 'compare_products', 'find_ingredients'], noTools: memoryTools },
+  ),
   g.answer(answer, { functionResponse: 'search_products', contentsExclude: ['<p>', '<div', '<br', 'graphql'] }),
 ];
 
@@ -35,7 +39,11 @@ const cartChangeFlow = (name: string, change: 'update' | 'remove', quantity = 0)
   g.answer('Đã cập nhật giỏ hàng.', { functionResponse: change === 'update' ? 'update_cart_item' : 'remove_cart_item' }),
 ];
 
-async function cartQuantity(h: { commerce: { getCart(input: { customerId: string }): Promise<{ cart: { lines: { sku: string; name: string; quantity: number }[] } }> } }, customerId: string, nameIncludes: string): Promise<number> {
+async function cartQuantity(
+  h: { commerce: { getCart(input: { customerId: string }): Promise<{ cart: { lines: { sku: string; name: string; quantity: number }[] } }> } },
+  customerId: string,
+  nameIncludes: string,
+): Promise<number> {
   const { cart } = await h.commerce.getCart({ customerId });
   return cart.lines.filter((line) => line.name.toLowerCase().includes(nameIncludes.toLowerCase())).reduce((sum, line) => sum + line.quantity, 0);
 }
@@ -43,30 +51,62 @@ async function cartQuantity(h: { commerce: { getCart(input: { customerId: string
 export const scenarios: Scenario[] = [
   // ---- search ----
   scenario('vi: search with accents', 'vi', [
-    { say: 'tìm sữa tươi', expect: { tools: ['transfer_to_agent', 'search_products'], text: [/Tìm thấy \d+ sản phẩm cho "sữa tươi"/, 'Sữa tươi', '₫', 'còn hàng'] }, gemini: searchFlow('sữa tươi', 'Có 184 sản phẩm sữa tươi.') },
+    {
+      say: 'tìm sữa tươi',
+      expect: { tools: ['transfer_to_agent', 'search_products'], text: [/Tìm thấy \d+ sản phẩm cho "sữa tươi"/, 'Sữa tươi', '₫', 'còn hàng'] },
+      gemini: searchFlow('sữa tươi', 'Có 184 sản phẩm sữa tươi.'),
+    },
   ]),
   scenario('vi: search without accents finds the same products', 'vi', [
-    { say: 'tim sua tuoi', expect: { tools: ['transfer_to_agent', 'search_products'], text: ['Sữa tươi thanh trùng Nutifood', '(tìm theo "sữa tươi")'] }, gemini: searchFlow('sua tuoi', 'Có sữa tươi.') },
+    {
+      say: 'tim sua tuoi',
+      expect: { tools: ['transfer_to_agent', 'search_products'], text: ['Sữa tươi thanh trùng Nutifood', '(tìm theo "sữa tươi")'] },
+      gemini: searchFlow('sua tuoi', 'Có sữa tươi.'),
+    },
   ]),
   scenario('vi: product name without a verb', 'vi', [
-    { say: 'gạo ST25', expect: { tools: ['transfer_to_agent', 'search_products'], text: ['Gạo ST25'] }, gemini: searchFlow('gạo ST25', 'Có gạo ST25.') },
+    {
+      say: 'gạo ST25',
+      expect: { tools: ['transfer_to_agent', 'search_products'], text: ['Gạo ST25'] },
+      gemini: searchFlow('gạo ST25', 'Có gạo ST25.'),
+    },
   ]),
   scenario('vi: price question', 'vi', [
-    { say: 'dầu ăn Neptune giá bao nhiêu?', expect: { tools: ['transfer_to_agent', 'search_products'], text: ['Dầu ăn Neptune', 'hết hàng'] }, gemini: searchFlow('dầu ăn Neptune', 'Dầu ăn Neptune 2L giá 124.500 ₫.') },
+    {
+      say: 'dầu ăn Neptune giá bao nhiêu?',
+      expect: { tools: ['transfer_to_agent', 'search_products'], text: ['Dầu ăn Neptune', 'hết hàng'] },
+      gemini: searchFlow('dầu ăn Neptune', 'Dầu ăn Neptune 2L giá 124.500 ₫.'),
+    },
   ]),
   scenario('en: search answers in English', 'en', [
-    { say: 'find Heineken beer', expect: { tools: ['transfer_to_agent', 'search_products'], text: ['Found', 'Bia Heineken', 'in stock'], notText: ['Tìm thấy'] }, gemini: searchFlow('Heineken beer', 'Heineken is in stock.') },
+    {
+      say: 'find Heineken beer',
+      expect: { tools: ['transfer_to_agent', 'search_products'], text: ['Found', 'Bia Heineken', 'in stock'], notText: ['Tìm thấy'] },
+      gemini: searchFlow('Heineken beer', 'Heineken is in stock.'),
+    },
   ]),
   scenario('vi: empty results say what was tried', 'vi', [
-    { say: 'tìm xyzabc123', expect: { tools: ['transfer_to_agent', 'search_products'], text: ['Không tìm thấy', 'Đã thử', 'name ~ xyzabc123'] }, gemini: searchFlow('xyzabc123', 'Không tìm thấy; đã thử xyzabc123.') },
+    {
+      say: 'tìm xyzabc123',
+      expect: { tools: ['transfer_to_agent', 'search_products'], text: ['Không tìm thấy', 'Đã thử', 'name ~ xyzabc123'] },
+      gemini: searchFlow('xyzabc123', 'Không tìm thấy; đã thử xyzabc123.'),
+    },
   ]),
   scenario('en: empty results say what was tried and offer alternatives', 'en', [
-    { say: 'find unicorn steak', expect: { tools: ['transfer_to_agent', 'search_products'], text: ['No products found', 'Tried', 'unicorn', 'Try other words'] }, gemini: searchFlow('unicorn steak', 'Nothing found; tried unicorn steak.') },
+    {
+      say: 'find unicorn steak',
+      expect: { tools: ['transfer_to_agent', 'search_products'], text: ['No products found', 'Tried', 'unicorn', 'Try other words'] },
+      gemini: searchFlow('unicorn steak', 'Nothing found; tried unicorn steak.'),
+    },
   ]),
   scenario('vi: product details', 'vi', [
     {
       say: 'chi tiết nước mắm Nam Ngư',
-      expect: { tools: ['transfer_to_agent', 'search_products', 'get_product_details'], text: ['Chi tiết sản phẩm', 'Nước mắm Nam Ngư'], notText: ['<p>', 'http'] },
+      expect: {
+        tools: ['transfer_to_agent', 'search_products', 'get_product_details'],
+        text: ['Chi tiết sản phẩm', 'Nước mắm Nam Ngư'],
+        notText: ['<p>', 'http'],
+      },
       gemini: [
         g.transfer(PRODUCT),
         g.call('search_products', { query: 'nước mắm Nam Ngư', limit: 1 }),
@@ -79,7 +119,12 @@ export const scenarios: Scenario[] = [
     {
       say: 'show details of ST25 rice',
       expect: { tools: ['transfer_to_agent', 'search_products', 'get_product_details'], text: ['Product details', 'Gạo ST25'] },
-      gemini: [g.transfer(PRODUCT), g.call('search_products', { query: 'ST25 rice', limit: 1 }), g.callFrom('get_product_details', (body) => ({ sku: firstSku(body) })), g.answer('ST25 rice, 10 kg.')],
+      gemini: [
+        g.transfer(PRODUCT),
+        g.call('search_products', { query: 'ST25 rice', limit: 1 }),
+        g.callFrom('get_product_details', (body) => ({ sku: firstSku(body) })),
+        g.answer('ST25 rice, 10 kg.'),
+      ],
     },
   ]),
   scenario('vi: compare two products', 'vi', [
@@ -108,89 +153,179 @@ export const scenarios: Scenario[] = [
   ]),
   // ---- cart ----
   scenario('vi: add to cart', 'vi', [
-    { say: 'thêm 2 hộp sữa tươi vào giỏ', expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'], text: ['Đã thêm 2 ×', 'Giỏ hàng hiện tại', 'Tổng: 2 sản phẩm'] }, gemini: addFlow('sữa tươi', 2) },
+    {
+      say: 'thêm 2 hộp sữa tươi vào giỏ',
+      expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'], text: ['Đã thêm 2 ×', 'Giỏ hàng hiện tại', 'Tổng: 2 sản phẩm'] },
+      gemini: addFlow('sữa tươi', 2),
+    },
     { act: async (h) => expect(await cartQuantity(h, A, 'sữa tươi')).toBe(2) },
   ]),
   scenario('vi: add without accents', 'vi', [
-    { say: 'them 3 hop sua tuoi khong duong vao gio hang', expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'], text: ['Đã thêm 3 ×', 'không đường'] }, gemini: addFlow('sua tuoi khong duong', 3) },
+    {
+      say: 'them 3 hop sua tuoi khong duong vao gio hang',
+      expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'], text: ['Đã thêm 3 ×', 'không đường'] },
+      gemini: addFlow('sua tuoi khong duong', 3),
+    },
     { act: async (h) => expect(await cartQuantity(h, A, 'không đường')).toBe(3) },
   ]),
   scenario('en: add to cart', 'en', [
-    { say: 'add 2 cans of Tiger beer to the cart', expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'], text: ['Added 2 ×', 'Tiger', 'Total: 2 items'] }, gemini: addFlow('Tiger beer', 2) },
+    {
+      say: 'add 2 cans of Tiger beer to the cart',
+      expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'], text: ['Added 2 ×', 'Tiger', 'Total: 2 items'] },
+      gemini: addFlow('Tiger beer', 2),
+    },
     { act: async (h) => expect(await cartQuantity(h, A, 'tiger')).toBe(2) },
   ]),
   scenario('vi: change a quantity', 'vi', [
     { say: 'thêm 2 hộp sữa tươi', expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'] }, gemini: addFlow('sữa tươi', 2) },
-    { say: 'đổi số lượng sữa tươi thành 5', expect: { tools: ['transfer_to_agent', 'get_cart', 'update_cart_item'], text: ['Đã đổi số lượng', 'thành 5'] }, gemini: cartChangeFlow('sữa tươi', 'update', 5) },
+    {
+      say: 'đổi số lượng sữa tươi thành 5',
+      expect: { tools: ['transfer_to_agent', 'get_cart', 'update_cart_item'], text: ['Đã đổi số lượng', 'thành 5'] },
+      gemini: cartChangeFlow('sữa tươi', 'update', 5),
+    },
     { act: async (h) => expect(await cartQuantity(h, A, 'sữa tươi')).toBe(5) },
   ]),
   scenario('en: change a quantity', 'en', [
     { say: 'add 1 Tiger beer', expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'] }, gemini: addFlow('Tiger beer', 1) },
-    { say: 'change tiger to 4', expect: { tools: ['transfer_to_agent', 'get_cart', 'update_cart_item'], text: ['Changed the quantity', 'to 4'] }, gemini: cartChangeFlow('tiger', 'update', 4) },
+    {
+      say: 'change tiger to 4',
+      expect: { tools: ['transfer_to_agent', 'get_cart', 'update_cart_item'], text: ['Changed the quantity', 'to 4'] },
+      gemini: cartChangeFlow('tiger', 'update', 4),
+    },
     { act: async (h) => expect(await cartQuantity(h, A, 'tiger')).toBe(4) },
   ]),
   scenario('vi: remove from the cart', 'vi', [
-    { say: 'thêm 1 chai nước mắm Nam Ngư', expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'] }, gemini: addFlow('nước mắm Nam Ngư', 1) },
-    { say: 'xóa nước mắm khỏi giỏ', expect: { tools: ['transfer_to_agent', 'get_cart', 'remove_cart_item'], text: ['Đã xóa', 'Giỏ hàng đang trống'] }, gemini: cartChangeFlow('nước mắm', 'remove') },
+    {
+      say: 'thêm 1 chai nước mắm Nam Ngư',
+      expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'] },
+      gemini: addFlow('nước mắm Nam Ngư', 1),
+    },
+    {
+      say: 'xóa nước mắm khỏi giỏ',
+      expect: { tools: ['transfer_to_agent', 'get_cart', 'remove_cart_item'], text: ['Đã xóa', 'Giỏ hàng đang trống'] },
+      gemini: cartChangeFlow('nước mắm', 'remove'),
+    },
     { act: async (h) => expect(await cartQuantity(h, A, 'nước mắm')).toBe(0) },
   ]),
   scenario('en: remove from the cart', 'en', [
     { say: 'add 2 Heineken beer', expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'] }, gemini: addFlow('Heineken beer', 2) },
-    { say: 'remove heineken from the cart', expect: { tools: ['transfer_to_agent', 'get_cart', 'remove_cart_item'], text: ['Removed', 'The cart is empty'] }, gemini: cartChangeFlow('heineken', 'remove') },
+    {
+      say: 'remove heineken from the cart',
+      expect: { tools: ['transfer_to_agent', 'get_cart', 'remove_cart_item'], text: ['Removed', 'The cart is empty'] },
+      gemini: cartChangeFlow('heineken', 'remove'),
+    },
     { act: async (h) => expect(await cartQuantity(h, A, 'heineken')).toBe(0) },
   ]),
   scenario('vi: show an empty cart', 'vi', [
-    { say: 'xem giỏ hàng', expect: { tools: ['transfer_to_agent', 'get_cart'], text: ['Giỏ hàng đang trống'] }, gemini: [g.transfer(CART), g.call('get_cart', {}), g.answer('Giỏ hàng trống.', { functionResponse: 'get_cart' })] },
+    {
+      say: 'xem giỏ hàng',
+      expect: { tools: ['transfer_to_agent', 'get_cart'], text: ['Giỏ hàng đang trống'] },
+      gemini: [g.transfer(CART), g.call('get_cart', {}), g.answer('Giỏ hàng trống.', { functionResponse: 'get_cart' })],
+    },
   ]),
   scenario('en: show the cart after adding', 'en', [
     { say: 'add 3 Tiger beer', expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'] }, gemini: addFlow('Tiger beer', 3) },
-    { say: 'show cart', expect: { tools: ['transfer_to_agent', 'get_cart'], text: ['Current cart', '3 × Bia Tiger'] }, gemini: [g.transfer(CART), g.call('get_cart', {}), g.answer('3 Tiger.', { functionResponse: 'get_cart', contentsInclude: ['Tiger'] })] },
+    {
+      say: 'show cart',
+      expect: { tools: ['transfer_to_agent', 'get_cart'], text: ['Current cart', '3 × Bia Tiger'] },
+      gemini: [g.transfer(CART), g.call('get_cart', {}), g.answer('3 Tiger.', { functionResponse: 'get_cart', contentsInclude: ['Tiger'] })],
+    },
   ]),
   scenario('vi: adding something the store does not have adds nothing', 'vi', [
-    { say: 'thêm 1 hộp xyzabc123', expect: { tools: ['transfer_to_agent', 'search_products'], text: ['Không tìm thấy'] }, gemini: [g.transfer(CART), g.call('search_products', { query: 'xyzabc123' }), g.answer('Không có sản phẩm này.')] },
+    {
+      say: 'thêm 1 hộp xyzabc123',
+      expect: { tools: ['transfer_to_agent', 'search_products'], text: ['Không tìm thấy'] },
+      gemini: [g.transfer(CART), g.call('search_products', { query: 'xyzabc123' }), g.answer('Không có sản phẩm này.')],
+    },
     { act: async (h) => expect((await h.commerce.getCart({ customerId: A })).cart.lines).toEqual([]) },
   ]),
   scenario('vi: changing a line that is not in the cart', 'vi', [
-    { say: 'đổi số lượng bia thành 2', expect: { tools: ['transfer_to_agent', 'get_cart'], text: ['Không thấy "bia" trong giỏ hàng'] }, gemini: [g.transfer(CART), g.call('get_cart', {}), g.answer('Giỏ không có bia.')] },
-  ]),
-  scenario('vi: no double add when the model repeats add_to_cart', 'vi', [
     {
-      say: 'thêm 2 hộp sữa tươi',
-      expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart', 'add_to_cart'] },
-      gemini: [
-        g.transfer(CART),
-        g.call('search_products', { query: 'sữa tươi', limit: 1 }),
-        g.callFrom('add_to_cart', (body) => ({ sku: firstSku(body), quantity: 2 })),
-        g.callFrom('add_to_cart', () => ({ sku: '106286', quantity: 2 })),
-        {
-          reply: (body) => {
-            expect(lastResponse(body)).toMatchObject({ alreadyAdded: true });
-            return { text: 'Đã thêm 2 hộp.' };
-          },
-        },
-      ],
+      say: 'đổi số lượng bia thành 2',
+      expect: { tools: ['transfer_to_agent', 'get_cart'], text: ['Không thấy "bia" trong giỏ hàng'] },
+      gemini: [g.transfer(CART), g.call('get_cart', {}), g.answer('Giỏ không có bia.')],
     },
-    { act: async (h) => expect(await cartQuantity(h, A, 'sữa tươi')).toBe(2) },
-  ], ['gemini']),
+  ]),
+  scenario(
+    'vi: no double add when the model repeats add_to_cart',
+    'vi',
+    [
+      {
+        say: 'thêm 2 hộp sữa tươi',
+        expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart', 'add_to_cart'] },
+        gemini: [
+          g.transfer(CART),
+          g.call('search_products', { query: 'sữa tươi', limit: 1 }),
+          g.callFrom('add_to_cart', (body) => ({ sku: firstSku(body), quantity: 2 })),
+          g.callFrom('add_to_cart', () => ({ sku: '106286', quantity: 2 })),
+          {
+            reply: (body) => {
+              expect(lastResponse(body)).toMatchObject({ alreadyAdded: true });
+              return { text: 'Đã thêm 2 hộp.' };
+            },
+          },
+        ],
+      },
+      { act: async (h) => expect(await cartQuantity(h, A, 'sữa tươi')).toBe(2) },
+    ],
+    ['gemini'],
+  ),
   scenario('vi: carts are per customer', 'vi', [
     { say: 'thêm 2 hộp sữa tươi', expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'] }, gemini: addFlow('sữa tươi', 2) },
-    { say: 'xem giỏ hàng', user: B, expect: { tools: ['transfer_to_agent', 'get_cart'], text: ['Giỏ hàng đang trống'] }, gemini: [g.transfer(CART), g.call('get_cart', {}), g.answer('Trống.', { functionResponse: 'get_cart', contentsExclude: ['Sữa tươi'] })] },
+    {
+      say: 'xem giỏ hàng',
+      user: B,
+      expect: { tools: ['transfer_to_agent', 'get_cart'], text: ['Giỏ hàng đang trống'] },
+      gemini: [g.transfer(CART), g.call('get_cart', {}), g.answer('Trống.', { functionResponse: 'get_cart', contentsExclude: ['Sữa tươi'] })],
+    },
   ]),
   // ---- memory ----
   scenario('vi: remember and recall in the same session', 'vi', [
-    { say: 'nhớ rằng khách thích sữa không đường', expect: { tools: ['memorize'], text: ['Đã ghi nhớ', 'sữa không đường'] }, gemini: [g.call('memorize', { key: 'so_thich_sua', value: 'khách thích sữa không đường' }, { tools: memoryTools }), g.answer('Đã ghi nhớ.', { functionResponse: 'memorize' })] },
-    { say: 'khách thích gì?', expect: { tools: [], text: ['sữa không đường'] }, gemini: [g.answer('Khách thích sữa không đường.', { systemIncludes: ['khách thích sữa không đường'] })] },
+    {
+      say: 'nhớ rằng khách thích sữa không đường',
+      expect: { tools: ['memorize'], text: ['Đã ghi nhớ', 'sữa không đường'] },
+      gemini: [
+        g.call('memorize', { key: 'so_thich_sua', value: 'khách thích sữa không đường' }, { tools: memoryTools }),
+        g.answer('Đã ghi nhớ.', { functionResponse: 'memorize' }),
+      ],
+    },
+    {
+      say: 'khách thích gì?',
+      expect: { tools: [], text: ['sữa không đường'] },
+      gemini: [g.answer('Khách thích sữa không đường.', { systemIncludes: ['khách thích sữa không đường'] })],
+    },
   ]),
   scenario('vi: remember without accents', 'vi', [
-    { say: 'nho rang khach thich gao ST25', expect: { tools: ['memorize'], text: ['khach thich gao ST25'] }, gemini: [g.call('memorize', { key: 'gao', value: 'khach thich gao ST25' }), g.answer('Da ghi nho.')] },
-    { say: 'khach thich gao gi?', expect: { tools: ['search_memory'], text: ['gao ST25'] }, gemini: [g.call('search_memory', { query: 'gao' }), g.answer('Gạo ST25.', { functionResponse: 'search_memory', contentsInclude: ['ST25'] })] },
+    {
+      say: 'nho rang khach thich gao ST25',
+      expect: { tools: ['memorize'], text: ['khach thich gao ST25'] },
+      gemini: [g.call('memorize', { key: 'gao', value: 'khach thich gao ST25' }), g.answer('Da ghi nho.')],
+    },
+    {
+      say: 'khach thich gao gi?',
+      expect: { tools: ['search_memory'], text: ['gao ST25'] },
+      gemini: [g.call('search_memory', { query: 'gao' }), g.answer('Gạo ST25.', { functionResponse: 'search_memory', contentsInclude: ['ST25'] })],
+    },
   ]),
   scenario('en: remember in one session, recall in the next', 'en', [
-    { say: 'remember that the customer prefers brown rice', expect: { tools: ['memorize'], text: ['Remembered for this customer', 'brown rice'] }, gemini: [g.call('memorize', { key: 'rice', value: 'prefers brown rice' }), g.answer('Noted.')] },
-    { say: 'what do you know about this customer?', session: 's2', expect: { tools: [], text: ['brown rice'] }, gemini: [g.answer('They prefer brown rice.', { systemIncludes: ['brown rice'], maxContents: 1 })] },
+    {
+      say: 'remember that the customer prefers brown rice',
+      expect: { tools: ['memorize'], text: ['Remembered for this customer', 'brown rice'] },
+      gemini: [g.call('memorize', { key: 'rice', value: 'prefers brown rice' }), g.answer('Noted.')],
+    },
+    {
+      say: 'what do you know about this customer?',
+      session: 's2',
+      expect: { tools: [], text: ['brown rice'] },
+      gemini: [g.answer('They prefer brown rice.', { systemIncludes: ['brown rice'], maxContents: 1 })],
+    },
   ]),
   scenario('vi: a preference survives a restart (served from the warm tier) and shapes the next search', 'vi', [
-    { say: 'nhớ rằng khách thích sữa tươi không đường', expect: { tools: ['memorize'] }, gemini: [g.call('memorize', { key: 'sua', value: 'khách thích sữa tươi không đường' }), g.answer('Đã nhớ.')] },
+    {
+      say: 'nhớ rằng khách thích sữa tươi không đường',
+      expect: { tools: ['memorize'] },
+      gemini: [g.call('memorize', { key: 'sua', value: 'khách thích sữa tươi không đường' }), g.answer('Đã nhớ.')],
+    },
     {
       act: async (h) => {
         await h.restartMemory();
@@ -198,11 +333,29 @@ export const scenarios: Scenario[] = [
         expect(entry.tier).toBe('warm');
       },
     },
-    { say: 'tìm sữa tươi', session: 's2', expect: { tools: ['transfer_to_agent', 'search_products'] }, gemini: [g.transfer(PRODUCT, { systemIncludes: ['sữa tươi không đường'] }), g.call('search_products', { query: 'sữa tươi không đường' }, { systemIncludes: ['sữa tươi không đường'] }), g.answer('Sữa tươi không đường.')] },
-    { say: 'khách thích gì', session: 's3', expect: { text: ['sữa tươi không đường'] }, gemini: [g.answer('Sữa tươi không đường.', { systemIncludes: ['sữa tươi không đường'] })] },
+    {
+      say: 'tìm sữa tươi',
+      session: 's2',
+      expect: { tools: ['transfer_to_agent', 'search_products'] },
+      gemini: [
+        g.transfer(PRODUCT, { systemIncludes: ['sữa tươi không đường'] }),
+        g.call('search_products', { query: 'sữa tươi không đường' }, { systemIncludes: ['sữa tươi không đường'] }),
+        g.answer('Sữa tươi không đường.'),
+      ],
+    },
+    {
+      say: 'khách thích gì',
+      session: 's3',
+      expect: { text: ['sữa tươi không đường'] },
+      gemini: [g.answer('Sữa tươi không đường.', { systemIncludes: ['sữa tươi không đường'] })],
+    },
   ]),
   scenario('vi: after summarization the next session gets the summary', 'vi', [
-    { say: 'nhớ rằng khách hay mua thùng bia Tiger', expect: { tools: ['memorize'] }, gemini: [g.call('memorize', { key: 'bia', value: 'khách hay mua thùng bia Tiger' }), g.answer('Đã nhớ.')] },
+    {
+      say: 'nhớ rằng khách hay mua thùng bia Tiger',
+      expect: { tools: ['memorize'] },
+      gemini: [g.call('memorize', { key: 'bia', value: 'khách hay mua thùng bia Tiger' }), g.answer('Đã nhớ.')],
+    },
     { say: 'thêm 1 thùng bia Tiger', expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'] }, gemini: addFlow('bia Tiger', 1) },
     {
       act: async (h) => {
@@ -213,84 +366,237 @@ export const scenarios: Scenario[] = [
         expect(h.memory.memory.latestSummary(A)).not.toBeNull();
       },
     },
-    { say: 'khách thích gì?', session: 's2', expect: { text: ['bia Tiger'] }, gemini: [g.answer('Khách hay mua bia Tiger.', { systemIncludes: ['Tóm tắt các lần trò chuyện trước', 'bia Tiger'] })] },
+    {
+      say: 'khách thích gì?',
+      session: 's2',
+      expect: { text: ['bia Tiger'] },
+      gemini: [g.answer('Khách hay mua bia Tiger.', { systemIncludes: ['Tóm tắt các lần trò chuyện trước', 'bia Tiger'] })],
+    },
   ]),
   scenario('vi: forget', 'vi', [
-    { say: 'nhớ rằng khách thích sữa không đường', expect: { tools: ['memorize'] }, gemini: [g.call('memorize', { key: 'note:khach-thich-sua-khong-duong', value: 'khách thích sữa không đường' }), g.answer('Đã nhớ.')] },
-    { say: 'quên sở thích sữa', expect: { tools: ['search_memory', 'forget'], text: ['Đã quên'] }, gemini: [g.call('search_memory', { query: 'sữa' }), g.callFrom('forget', (body) => ({ key: (lastResponse(body).hits as { kind: string; ref: string }[]).find((hit) => hit.kind === 'memory')!.ref })), g.answer('Đã quên.', { functionResponse: 'forget' })] },
-    { say: 'khách thích gì?', session: 's2', expect: { text: ['Chưa ghi nhớ điều gì'], notText: ['sữa không đường'] }, gemini: [g.answer('Chưa có.', { systemExcludes: ['sữa không đường'] })] },
+    {
+      say: 'nhớ rằng khách thích sữa không đường',
+      expect: { tools: ['memorize'] },
+      gemini: [g.call('memorize', { key: 'note:khach-thich-sua-khong-duong', value: 'khách thích sữa không đường' }), g.answer('Đã nhớ.')],
+    },
+    {
+      say: 'quên sở thích sữa',
+      expect: { tools: ['search_memory', 'forget'], text: ['Đã quên'] },
+      gemini: [
+        g.call('search_memory', { query: 'sữa' }),
+        g.callFrom('forget', (body) => ({
+          key: (lastResponse(body).hits as { kind: string; ref: string }[]).find((hit) => hit.kind === 'memory')!.ref,
+        })),
+        g.answer('Đã quên.', { functionResponse: 'forget' }),
+      ],
+    },
+    {
+      say: 'khách thích gì?',
+      session: 's2',
+      expect: { text: ['Chưa ghi nhớ điều gì'], notText: ['sữa không đường'] },
+      gemini: [g.answer('Chưa có.', { systemExcludes: ['sữa không đường'] })],
+    },
   ]),
   scenario('en: forget', 'en', [
-    { say: 'remember that the customer is allergic to peanuts', expect: { tools: ['memorize'] }, gemini: [g.call('memorize', { key: 'note:customer-is-allergic-to-peanuts', value: 'customer is allergic to peanuts' }), g.answer('Noted.')] },
-    { say: 'forget the peanuts', expect: { tools: ['search_memory', 'forget'], text: ['Forgotten', 'peanuts'] }, gemini: [g.call('search_memory', { query: 'peanuts' }), g.call('forget', { key: 'note:customer-is-allergic-to-peanuts' }), g.answer('Forgotten.', { functionResponse: 'forget' })] },
+    {
+      say: 'remember that the customer is allergic to peanuts',
+      expect: { tools: ['memorize'] },
+      gemini: [g.call('memorize', { key: 'note:customer-is-allergic-to-peanuts', value: 'customer is allergic to peanuts' }), g.answer('Noted.')],
+    },
+    {
+      say: 'forget the peanuts',
+      expect: { tools: ['search_memory', 'forget'], text: ['Forgotten', 'peanuts'] },
+      gemini: [
+        g.call('search_memory', { query: 'peanuts' }),
+        g.call('forget', { key: 'note:customer-is-allergic-to-peanuts' }),
+        g.answer('Forgotten.', { functionResponse: 'forget' }),
+      ],
+    },
     { act: (h) => expect(h.memory.memory.searchMemory({ userId: A }, 'peanuts').filter((hit) => hit.kind === 'memory')).toEqual([]) },
   ]),
-  scenario('vi: customer A\'s memory never reaches customer B', 'vi', [
-    { say: 'nhớ rằng khách thích cà phê Trung Nguyên', expect: { tools: ['memorize'] }, gemini: [g.call('memorize', { key: 'ca_phe', value: 'khách thích cà phê Trung Nguyên' }), g.answer('Đã nhớ.')] },
-    { say: 'khách thích gì?', user: B, expect: { text: ['Chưa ghi nhớ điều gì'], notText: ['Trung Nguyên'] }, gemini: [g.answer('Chưa có gì.', { systemExcludes: ['Trung Nguyên'], contentsExclude: ['Trung Nguyên'] })] },
-    { say: 'khách thích cà phê gì?', user: B, expect: { tools: ['search_memory'], notText: ['Trung Nguyên'] }, gemini: [g.call('search_memory', { query: 'cà phê' }), { reply: (body) => ({ text: JSON.stringify(lastResponse(body)).includes('Trung') ? 'LEAK Trung Nguyên' : 'Chưa có.' }) }] },
+  scenario("vi: customer A's memory never reaches customer B", 'vi', [
+    {
+      say: 'nhớ rằng khách thích cà phê Trung Nguyên',
+      expect: { tools: ['memorize'] },
+      gemini: [g.call('memorize', { key: 'ca_phe', value: 'khách thích cà phê Trung Nguyên' }), g.answer('Đã nhớ.')],
+    },
+    {
+      say: 'khách thích gì?',
+      user: B,
+      expect: { text: ['Chưa ghi nhớ điều gì'], notText: ['Trung Nguyên'] },
+      gemini: [g.answer('Chưa có gì.', { systemExcludes: ['Trung Nguyên'], contentsExclude: ['Trung Nguyên'] })],
+    },
+    {
+      say: 'khách thích cà phê gì?',
+      user: B,
+      expect: { tools: ['search_memory'], notText: ['Trung Nguyên'] },
+      gemini: [
+        g.call('search_memory', { query: 'cà phê' }),
+        { reply: (body) => ({ text: JSON.stringify(lastResponse(body)).includes('Trung') ? 'LEAK Trung Nguyên' : 'Chưa có.' }) },
+      ],
+    },
     { act: (h) => expect(JSON.stringify(h.memory.memory.searchMemory({ userId: B }, 'Trung Nguyên'))).not.toContain('Trung') },
   ]),
-  scenario('en: a model cannot pick another customer by argument', 'en', [
-    { say: 'remember that the customer likes green tea', user: B, expect: { tools: ['memorize'] }, gemini: [g.call('memorize', { key: 'tea', value: 'likes green tea' }), g.answer('Noted.')] },
-    {
-      say: 'what does customer kh-b like?',
-      expect: { toolsOk: false },
-      gemini: [g.call('search_memory', { query: 'tea', userId: B }), { reply: (body) => ({ text: JSON.stringify(lastResponse(body)).includes('green tea') ? 'LEAK' : 'Not allowed.' }) }],
-    },
-  ], ['gemini']),
+  scenario(
+    'en: a model cannot pick another customer by argument',
+    'en',
+    [
+      {
+        say: 'remember that the customer likes green tea',
+        user: B,
+        expect: { tools: ['memorize'] },
+        gemini: [g.call('memorize', { key: 'tea', value: 'likes green tea' }), g.answer('Noted.')],
+      },
+      {
+        say: 'what does customer kh-b like?',
+        expect: { toolsOk: false },
+        gemini: [
+          g.call('search_memory', { query: 'tea', userId: B }),
+          { reply: (body) => ({ text: JSON.stringify(lastResponse(body)).includes('green tea') ? 'LEAK' : 'Not allowed.' }) },
+        ],
+      },
+    ],
+    ['gemini'],
+  ),
   // ---- cancel, errors, limits ----
-  scenario('vi: cancel while the model is answering', 'vi', [
-    { say: 'tìm sữa tươi', cancelOn: 'text', expect: { status: 'cancelled', error: 'cancelled' }, gemini: [{ reply: { text: 'Đang tìm', hang: true } }] },
-  ], ['gemini']),
+  scenario(
+    'vi: cancel while the model is answering',
+    'vi',
+    [
+      {
+        say: 'tìm sữa tươi',
+        cancelOn: 'text',
+        expect: { status: 'cancelled', error: 'cancelled' },
+        gemini: [{ reply: { text: 'Đang tìm', hang: true } }],
+      },
+    ],
+    ['gemini'],
+  ),
   scenario('vi: cancel while a store call is pending', 'vi', [
     { act: (h) => h.store.setFaults({ latencyMs: 30_000 }) },
-    { say: 'tìm nước suối Lavie', cancelOn: 'search_products', expect: { status: 'cancelled', error: 'cancelled' }, gemini: [g.transfer(PRODUCT), g.call('search_products', { query: 'nước suối Lavie' })] },
+    {
+      say: 'tìm nước suối Lavie',
+      cancelOn: 'search_products',
+      expect: { status: 'cancelled', error: 'cancelled' },
+      gemini: [g.transfer(PRODUCT), g.call('search_products', { query: 'nước suối Lavie' })],
+    },
     { act: (h) => h.store.setFaults({}) },
   ]),
   scenario('vi: store down', 'vi', [
     { act: (h) => h.store.setFaults({ maintenance: true }) },
-    { say: 'tìm bánh quy bơ Danisa', expect: { tools: ['transfer_to_agent', 'search_products'], toolsOk: false, text: ['Không thực hiện được'] }, gemini: [g.transfer(PRODUCT), g.call('search_products', { query: 'bánh quy bơ Danisa' }), g.answer('Cửa hàng đang bảo trì, thử lại sau.', { functionResponse: 'search_products', contentsInclude: ['store_unavailable'], contentsExclude: ['<html', '<!doctype'] })] },
+    {
+      say: 'tìm bánh quy bơ Danisa',
+      expect: { tools: ['transfer_to_agent', 'search_products'], toolsOk: false, text: ['Không thực hiện được'] },
+      gemini: [
+        g.transfer(PRODUCT),
+        g.call('search_products', { query: 'bánh quy bơ Danisa' }),
+        g.answer('Cửa hàng đang bảo trì, thử lại sau.', {
+          functionResponse: 'search_products',
+          contentsInclude: ['store_unavailable'],
+          contentsExclude: ['<html', '<!doctype'],
+        }),
+      ],
+    },
   ]),
   scenario('en: store down while adding', 'en', [
     { act: (h) => h.store.setFaults({ maintenance: true }) },
-    { say: 'add 2 Omachi noodles', expect: { tools: ['transfer_to_agent', 'search_products'], toolsOk: false, text: ['Could not do that'] }, gemini: [g.transfer(CART), g.call('search_products', { query: 'Omachi noodles' }), g.answer('The store is down.', { functionResponse: 'search_products' })] },
+    {
+      say: 'add 2 Omachi noodles',
+      expect: { tools: ['transfer_to_agent', 'search_products'], toolsOk: false, text: ['Could not do that'] },
+      gemini: [
+        g.transfer(CART),
+        g.call('search_products', { query: 'Omachi noodles' }),
+        g.answer('The store is down.', { functionResponse: 'search_products' }),
+      ],
+    },
     { act: (h) => h.store.setFaults({}) },
   ]),
   scenario('en: ingredients for a dish the offline planner does not know', 'en', [
     {
       say: 'what ingredients for banh xeo?',
       expect: { text: ['Offline mode knows the ingredients of a few dishes only'] },
-      gemini: [g.transfer(PRODUCT), g.call('find_ingredients', { dish: 'bánh xèo', ingredients: ['bột gạo', 'tôm thẻ'] }), g.answer('Bột gạo, tôm.', { functionResponse: 'find_ingredients' })],
-    },
-  ]),
-  scenario('vi: greeting', 'vi', [{ say: 'xin chào', expect: { tools: [], text: ['Xin chào'] }, gemini: [g.answer('Xin chào!', { tools: memoryTools, systemIncludes: ['MM Mega Market', 'tiếng Việt'] })] }]),
-  scenario('en: greeting gets an English instruction', 'en', [{ say: 'hello', expect: { tools: [], text: ['Hello'] }, gemini: [g.answer('Hello!', { systemIncludes: ['Answer in English'] })] }]),
-  scenario('vi: a request offline mode does not know gets the help text', 'vi', [{ say: 'hôm nay trời đẹp quá nhỉ, bạn nghĩ sao về thời tiết?', expect: { tools: [], text: ['Chế độ ngoại tuyến hiểu'] } }], ['offline']),
-  scenario('vi: malformed arguments become a tool error the model reads', 'vi', [
-    {
-      say: 'tìm sữa chua',
-      expect: { tools: ['transfer_to_agent', 'search_products', 'search_products'] },
       gemini: [
         g.transfer(PRODUCT),
-        g.call('search_products', { query: 42, colour: 'red' }),
-        g.call('search_products', { query: 'sữa chua' }, { functionResponse: 'search_products', contentsInclude: ['invalid_arguments'] }),
-        g.answer('Có sữa chua.'),
+        g.call('find_ingredients', { dish: 'bánh xèo', ingredients: ['bột gạo', 'tôm thẻ'] }),
+        g.answer('Bột gạo, tôm.', { functionResponse: 'find_ingredients' }),
       ],
     },
-  ], ['gemini']),
-  scenario('en: an unknown tool becomes a tool error', 'en', [
-    { say: 'track my order', expect: { tools: ['track_order'], toolsOk: false }, gemini: [g.call('track_order', { id: 1 }), g.answer('I cannot track orders.', { contentsInclude: ['unknown_tool'] })] },
-  ], ['gemini']),
-  scenario('vi: the tool loop is bounded', 'vi', [
-    { say: 'tìm bia', expect: { status: 'failed', error: 'tool_error' }, gemini: Array.from({ length: 8 }, () => g.call('search_memory', { query: 'bia' })) },
-  ], ['gemini']),
-  scenario('vi: Gemini rate limit is a typed error', 'vi', [
-    { say: 'tìm bia', expect: { status: 'failed', error: 'rate_limited' }, gemini: [{ reply: { error: { status: 429 } } }, { reply: { error: { status: 429 } } }] },
-  ], ['gemini']),
-  scenario('vi: Gemini recovers after one 503', 'vi', [
-    { say: 'xin chào', expect: { tools: [] }, gemini: [{ reply: { error: { status: 503 } } }, g.answer('Xin chào!')] },
-  ], ['gemini']),
+  ]),
+  scenario('vi: greeting', 'vi', [
+    {
+      say: 'xin chào',
+      expect: { tools: [], text: ['Xin chào'] },
+      gemini: [g.answer('Xin chào!', { tools: memoryTools, systemIncludes: ['MM Mega Market', 'tiếng Việt'] })],
+    },
+  ]),
+  scenario('en: greeting gets an English instruction', 'en', [
+    { say: 'hello', expect: { tools: [], text: ['Hello'] }, gemini: [g.answer('Hello!', { systemIncludes: ['Answer in English'] })] },
+  ]),
+  scenario(
+    'vi: a request offline mode does not know gets the help text',
+    'vi',
+    [{ say: 'hôm nay trời đẹp quá nhỉ, bạn nghĩ sao về thời tiết?', expect: { tools: [], text: ['Chế độ ngoại tuyến hiểu'] } }],
+    ['offline'],
+  ),
+  scenario(
+    'vi: malformed arguments become a tool error the model reads',
+    'vi',
+    [
+      {
+        say: 'tìm sữa chua',
+        expect: { tools: ['transfer_to_agent', 'search_products', 'search_products'] },
+        gemini: [
+          g.transfer(PRODUCT),
+          g.call('search_products', { query: 42, colour: 'red' }),
+          g.call('search_products', { query: 'sữa chua' }, { functionResponse: 'search_products', contentsInclude: ['invalid_arguments'] }),
+          g.answer('Có sữa chua.'),
+        ],
+      },
+    ],
+    ['gemini'],
+  ),
+  scenario(
+    'en: an unknown tool becomes a tool error',
+    'en',
+    [
+      {
+        say: 'track my order',
+        expect: { tools: ['track_order'], toolsOk: false },
+        gemini: [g.call('track_order', { id: 1 }), g.answer('I cannot track orders.', { contentsInclude: ['unknown_tool'] })],
+      },
+    ],
+    ['gemini'],
+  ),
+  scenario(
+    'vi: the tool loop is bounded',
+    'vi',
+    [
+      {
+        say: 'tìm bia',
+        expect: { status: 'failed', error: 'tool_error' },
+        gemini: Array.from({ length: 8 }, () => g.call('search_memory', { query: 'bia' })),
+      },
+    ],
+    ['gemini'],
+  ),
+  scenario(
+    'vi: Gemini rate limit is a typed error',
+    'vi',
+    [
+      {
+        say: 'tìm bia',
+        expect: { status: 'failed', error: 'rate_limited' },
+        gemini: [{ reply: { error: { status: 429 } } }, { reply: { error: { status: 429 } } }],
+      },
+    ],
+    ['gemini'],
+  ),
+  scenario(
+    'vi: Gemini recovers after one 503',
+    'vi',
+    [{ say: 'xin chào', expect: { tools: [] }, gemini: [{ reply: { error: { status: 503 } } }, g.answer('Xin chào!')] }],
+    ['gemini'],
+  ),
   scenario('vi: only the last 20 events reach the model', 'vi', [
     ...Array.from({ length: 8 }, (_, index) => ({ say: `tìm bia số ${index}`, expect: {}, gemini: searchFlow(`bia ${index}`, `Kết quả ${index}.`) })),
     { say: 'xin chào', expect: { tools: [] }, gemini: [g.answer('Chào!', { maxContents: 21, contentsExclude: ['tìm bia số 0', 'tìm bia số 1"'] })] },
@@ -308,4 +614,3 @@ export const scenarios: Scenario[] = [
     },
   ]),
 ];
-

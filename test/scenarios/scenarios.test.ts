@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChatEventBody } from '../../src/shared/contract/chat';
+import type { ChatEventBody } from '@shared/contract/chat';
 import { startHarness, summarizeTurn, type AgentHarness, type Mode } from '../agent/harness';
 import { scenarios } from './catalog';
 import { checkTurn, type Step } from './script';

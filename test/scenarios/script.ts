@@ -1,7 +1,7 @@
 /** Building blocks of the scripted scenarios: Gemini stand-in steps and turn expectations. */
 import type { GeminiRequestBody, StandinExpectations, StandinStep } from '../helpers/geminiStandin';
-import type { RunStatus } from '../../src/shared/contract/chat';
-import type { ErrorCode } from '../../src/shared/errors';
+import type { RunStatus } from '@shared/contract/chat';
+import type { ErrorCode } from '@shared/errors';
 import type { AgentHarness, Mode, TurnResult } from '../agent/harness';
 
 export interface TurnExpect {

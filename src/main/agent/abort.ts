@@ -1,4 +1,4 @@
-import { AppError } from '../../shared/errors';
+import { AppError } from '@shared/errors';
 
 /**
  * An abort signal that follows a parent signal and fires on its own after `timeoutMs`. `dispose`

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Language } from '../../shared/settings';
+import type { Language } from '@shared/settings';
 import type { ModelFunctionCall, ModelPart, ModelRequest } from './model';
 import { FunctionTool, type ToolResult } from './tool';
 
@@ -36,12 +36,7 @@ export interface AgentCallbacks {
   beforeModel?: (context: CallbackContext, request: ModelRequest) => MaybePromise<ModelResponse | undefined>;
   afterModel?: (context: CallbackContext, response: ModelResponse) => MaybePromise<ModelResponse | undefined>;
   beforeTool?: (context: CallbackContext, tool: FunctionTool, args: unknown) => MaybePromise<ToolResult | undefined>;
-  afterTool?: (
-    context: CallbackContext,
-    tool: FunctionTool,
-    args: unknown,
-    result: ToolResult,
-  ) => MaybePromise<ToolResult | undefined>;
+  afterTool?: (context: CallbackContext, tool: FunctionTool, args: unknown, result: ToolResult) => MaybePromise<ToolResult | undefined>;
 }
 
 export interface InstructionContext {

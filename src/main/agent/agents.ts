@@ -1,4 +1,4 @@
-import { AGENT_NAMES } from '../../shared/agentNames';
+import { AGENT_NAMES } from '@shared/agentNames';
 import { Agent } from './agent';
 import { instructionFor } from './instructions';
 import type { CommercePort, MemoryToolSpec } from './ports';

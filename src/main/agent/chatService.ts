@@ -1,5 +1,5 @@
-import type { ChatEvent, ChatEventBody, ChatSendResult } from '../../shared/contract/chat';
-import { AppError, toErrorShape } from '../../shared/errors';
+import type { ChatEvent, ChatEventBody, ChatSendResult } from '@shared/contract/chat';
+import { AppError, toErrorShape } from '@shared/errors';
 import { Emitter } from '../core/emitter';
 import { errorFacts, silentLogger, type Logger } from '../core/logger';
 import type { ConversationStore } from './ports';
@@ -13,7 +13,9 @@ import type { Runner, StartedRun } from './runner';
 export class ChatService {
   private closed = false;
   /** Every event of every run, in order per run (`seq`); the composition root forwards them as `chat.event`. */
-  readonly events = new Emitter<{ runEvent: ChatEvent }>((error, name) => this.log.warn({ event: name, ...errorFacts(error) }, 'a chat event listener failed'));
+  readonly events = new Emitter<{ runEvent: ChatEvent }>((error, name) =>
+    this.log.warn({ event: name, ...errorFacts(error) }, 'a chat event listener failed'),
+  );
 
   constructor(
     private readonly runner: Runner,

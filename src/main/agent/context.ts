@@ -1,7 +1,7 @@
-import type { JsonValue, SessionEvent, SummaryRecord } from '../../shared/contract/memory';
-import { isAppError } from '../../shared/errors';
-import type { Language } from '../../shared/settings';
-import { foldAccents } from '../../shared/text';
+import type { JsonValue, SessionEvent, SummaryRecord } from '@shared/contract/memory';
+import { isAppError } from '@shared/errors';
+import type { Language } from '@shared/settings';
+import { foldAccents } from '@shared/text';
 import type { ModelContent, ModelPart } from './model';
 import type { MemoryContextSource, Scope } from './ports';
 
@@ -65,13 +65,21 @@ function withAnsweredCallsOnly(contents: ModelContent[]): ModelContent[] {
       appendParts(kept, 'model', complete ? content.parts : content.parts.filter((part) => !('functionCall' in part)));
       if (calls.length > 0 && next) {
         const ids = new Set(complete ? calls.map((part) => callKey(part.functionCall)) : []);
-        appendParts(kept, 'user', next.parts.filter((part) => !('functionResponse' in part) || ids.has(responseKey(part.functionResponse))));
+        appendParts(
+          kept,
+          'user',
+          next.parts.filter((part) => !('functionResponse' in part) || ids.has(responseKey(part.functionResponse))),
+        );
         index++;
       }
       continue;
     }
     // A user content reached here was not preceded by calls: its responses answer nothing.
-    appendParts(kept, 'user', content.parts.filter((part) => !('functionResponse' in part)));
+    appendParts(
+      kept,
+      'user',
+      content.parts.filter((part) => !('functionResponse' in part)),
+    );
   }
   return kept;
 }
@@ -107,7 +115,9 @@ export interface MemoryContext {
 
 // Words that carry no topic; searching for them would only add noise.
 const stopWords = new Set(
-  'cho toi minh khach hang them xem tim kiem nhe nha gio hop chai goi cai mot hai the and for with what does have this that please show find add remove cart from into about know customer'.split(' '),
+  'cho toi minh khach hang them xem tim kiem nhe nha gio hop chai goi cai mot hai the and for with what does have this that please show find add remove cart from into about know customer'.split(
+    ' ',
+  ),
 );
 
 /** Up to this many memories a customer has are ranked in process; beyond, the search index picks. */
@@ -136,7 +146,10 @@ export async function gatherMemoryContext(source: MemoryContextSource, scope: Sc
   const loaded: { line: string; score: number; order: number }[] = [];
   for (const [order, item] of candidates.entries()) {
     try {
-      const entry = await source.getMemory(item.sessionId === null ? { userId: scope.userId } : { userId: scope.userId, sessionId: item.sessionId }, item.key);
+      const entry = await source.getMemory(
+        item.sessionId === null ? { userId: scope.userId } : { userId: scope.userId, sessionId: item.sessionId },
+        item.key,
+      );
       const line = `${item.key}: ${valueText(entry.value)}`;
       const folded = foldAccents(line);
       loaded.push({ line, score: words.filter((word) => folded.includes(word)).length, order });

@@ -1,5 +1,5 @@
 import type { Content, GenerateContentConfig, GenerateContentResponse, GoogleGenAI, Part } from '@google/genai';
-import { AppError } from '../../shared/errors';
+import { AppError } from '@shared/errors';
 import { sleep, systemClock, type Clock } from '../core/clock';
 import { silentLogger, type Logger } from '../core/logger';
 import { LOCAL_CALL_ID_PREFIX, type ModelChunk, type ModelClient, type ModelContent, type ModelRequest, type TokenUsage } from './model';
@@ -49,7 +49,10 @@ export class GeminiModelClient implements ModelClient {
   private load() {
     this.sdk ??= import('@google/genai').then(({ GoogleGenAI, ApiError }) => {
       // No `retryOptions`: the SDK then makes one attempt, and this client retries itself, honouring Retry-After.
-      const ai = new GoogleGenAI({ apiKey: this.options.apiKey, ...(this.options.baseUrl ? { httpOptions: { baseUrl: this.options.baseUrl } } : {}) });
+      const ai = new GoogleGenAI({
+        apiKey: this.options.apiKey,
+        ...(this.options.baseUrl ? { httpOptions: { baseUrl: this.options.baseUrl } } : {}),
+      });
       return { ai, ApiError };
     });
     return this.sdk;
@@ -90,10 +93,17 @@ export class GeminiModelClient implements ModelClient {
           const details = (retry.details ?? {}) as { retryAfterSeconds?: number };
           // A cancel is the staff's choice (or the run's deadline, which the runner logs), not Gemini's failure.
           if (signal.aborted) this.log.debug({ model: request.model, code: retry.code, attempt }, 'Gemini call stopped');
-          else this.log.warn({ model: request.model, code: retry.code, httpStatus: status, attempt, streamed, retryAfterSeconds: details.retryAfterSeconds }, 'Gemini call failed');
+          else
+            this.log.warn(
+              { model: request.model, code: retry.code, httpStatus: status, attempt, streamed, retryAfterSeconds: details.retryAfterSeconds },
+              'Gemini call failed',
+            );
           throw retry;
         }
-        this.log.warn({ model: request.model, httpStatus: status, attempt, waitMs: retry.waitMs, reason: retry.reason }, 'Gemini asked to wait; retrying');
+        this.log.warn(
+          { model: request.model, httpStatus: status, attempt, waitMs: retry.waitMs, reason: retry.reason },
+          'Gemini asked to wait; retrying',
+        );
         yield { type: 'retry_wait', seconds: Math.ceil(retry.waitMs / 1000), reason: retry.reason };
         await sleep(this.clock, retry.waitMs, signal);
       }
@@ -146,7 +156,10 @@ export class GeminiModelClient implements ModelClient {
     if (askedMs !== null) {
       const seconds = Math.ceil(askedMs / 1000);
       if (askedMs > (this.options.maxRetryWaitSeconds ?? 60) * 1000) {
-        return new AppError(failure.code, `Gemini asks to wait ${seconds} s before the next request; try again then.`, { status, retryAfterSeconds: seconds });
+        return new AppError(failure.code, `Gemini asks to wait ${seconds} s before the next request; try again then.`, {
+          status,
+          retryAfterSeconds: seconds,
+        });
       }
       return { waitMs: askedMs, reason };
     }
@@ -262,7 +275,10 @@ function toGeminiContents(contents: readonly ModelContent[]): Content[] {
     parts: content.parts.map((part): Part => {
       if ('functionCall' in part) {
         const { id, name, args } = part.functionCall;
-        return { functionCall: { ...kept(id), name, args: args as Record<string, unknown> }, ...(part.thoughtSignature ? { thoughtSignature: part.thoughtSignature } : {}) };
+        return {
+          functionCall: { ...kept(id), name, args: args as Record<string, unknown> },
+          ...(part.thoughtSignature ? { thoughtSignature: part.thoughtSignature } : {}),
+        };
       }
       if ('functionResponse' in part) {
         const { id, name, response } = part.functionResponse;

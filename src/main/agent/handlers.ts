@@ -1,5 +1,5 @@
-import type { chatChannels } from '../../shared/contract/chat';
-import { AppError } from '../../shared/errors';
+import type { chatChannels } from '@shared/contract/chat';
+import { AppError } from '@shared/errors';
 import type { HandlersFor } from '../core/dispatch';
 import type { ChatService } from './chatService';
 

@@ -1,4 +1,4 @@
-import type { Language } from '../../shared/settings';
+import type { Language } from '@shared/settings';
 import type { Logger } from '../core/logger';
 import type { Db } from '../storage/database';
 import type { AgentCallbacks } from './agent';

@@ -1,4 +1,4 @@
-import type { Language } from '../../shared/settings';
+import type { Language } from '@shared/settings';
 
 /** Rules every agent follows, in the staff member's language. */
 const shared: Record<Language, string> = {

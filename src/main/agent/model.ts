@@ -1,4 +1,4 @@
-import type { Language } from '../../shared/settings';
+import type { Language } from '@shared/settings';
 
 /**
  * One part of a turn, in the shape Gemini uses, so the Gemini client maps it 1:1. `thoughtSignature`

@@ -1,4 +1,4 @@
-import { defaultSettings } from '../../shared/settings';
+import { defaultSettings } from '@shared/settings';
 import type { Logger } from '../core/logger';
 import { GeminiModelClient, type GeminiClientOptions } from './geminiClient';
 import type { ModelClient } from './model';

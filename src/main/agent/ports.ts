@@ -4,8 +4,8 @@
  * so the agent code depends on a few methods, not on how those services are built.
  */
 import type { ZodType } from 'zod';
-import type { CartResult, ProductDetail, ProductSearchResult } from '../../shared/commerce';
-import type { EventKind, HistoryPage, JsonValue, SessionEvent, SummaryRecord } from '../../shared/contract/memory';
+import type { CartResult, ProductDetail, ProductSearchResult } from '@shared/commerce';
+import type { EventKind, HistoryPage, JsonValue, SessionEvent, SummaryRecord } from '@shared/contract/memory';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -31,7 +31,11 @@ export interface ConversationStore {
 
 /** The context policy's memory inputs: the customer's memories (optionally matching a word) and latest summary. */
 export interface MemoryContextSource {
-  listMemories(query: { userId: string; query?: string; limit: number }): MaybePromise<{ items: { key: string; sessionId: string | null }[]; nextCursor: string | null }>;
+  listMemories(query: {
+    userId: string;
+    query?: string;
+    limit: number;
+  }): MaybePromise<{ items: { key: string; sessionId: string | null }[]; nextCursor: string | null }>;
   getMemory(scope: { userId: string; sessionId?: string }, key: string): MaybePromise<{ value: JsonValue }>;
   latestSummary?(userId: string): MaybePromise<SummaryRecord | null>;
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { chatMessageSchema, runIdSchema, type ChatEventBody, type RunStatus } from '../../shared/contract/chat';
-import { sessionIdSchema, userIdSchema, type JsonValue } from '../../shared/contract/memory';
-import { AppError, toErrorShape } from '../../shared/errors';
-import type { Language } from '../../shared/settings';
+import { chatMessageSchema, runIdSchema, type ChatEventBody, type RunStatus } from '@shared/contract/chat';
+import { sessionIdSchema, userIdSchema, type JsonValue } from '@shared/contract/memory';
+import { AppError, toErrorShape } from '@shared/errors';
+import type { Language } from '@shared/settings';
 import { errorFacts, silentLogger, type Logger } from '../core/logger';
 import { AbortScope, abortError, raceAbort } from './abort';
 import { TRANSFER_TOOL_NAME, type Agent, type AgentCallbacks, type CallbackContext, type ModelResponse } from './agent';
@@ -267,8 +267,10 @@ export class Runner {
   }
 
   private async *execute(turn: Turn): AsyncGenerator<ChatEventBody, void, undefined> {
-    const scope = new AbortScope(turn.signal, this.runDeadlineMs, () =>
-      new AppError('timeout', `The answer took longer than ${Math.round(this.runDeadlineMs / 1000)} s and was stopped.`),
+    const scope = new AbortScope(
+      turn.signal,
+      this.runDeadlineMs,
+      () => new AppError('timeout', `The answer took longer than ${Math.round(this.runDeadlineMs / 1000)} s and was stopped.`),
     );
     const run: RunState = {
       agent: this.options.rootAgent,
@@ -317,8 +319,8 @@ export class Runner {
       yield { type: 'error', error: shape };
       // The run ends either way; a history left with an unanswered call is repaired when it is read back (contentsFromEvents).
       await this.closeUnanswered(turn, run, shape.code).catch((closing: unknown) => this.logHistoryFault(turn, closing));
-      await this.append(turn, { author: run.agent.name, kind: 'error', content: { code: shape.code, message: shape.message } }).catch((closing: unknown) =>
-        this.logHistoryFault(turn, closing),
+      await this.append(turn, { author: run.agent.name, kind: 'error', content: { code: shape.code, message: shape.message } }).catch(
+        (closing: unknown) => this.logHistoryFault(turn, closing),
       );
     } finally {
       scope.dispose();
@@ -394,7 +396,13 @@ export class Runner {
    * One model call: streams its text, collects its parts exactly as received (signatures
    * included), lets the callbacks replace it, and appends the parts to the session in order.
    */
-  private async *modelStep(turn: Turn, run: RunState, request: ModelRequest, step: number, signal: AbortSignal): AsyncGenerator<ChatEventBody, ModelResponse, undefined> {
+  private async *modelStep(
+    turn: Turn,
+    run: RunState,
+    request: ModelRequest,
+    step: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<ChatEventBody, ModelResponse, undefined> {
     const agent = run.agent;
     const context = run.entered!;
     const callId = (index: number) => `${LOCAL_CALL_ID_PREFIX}${turn.runId}-${step}-${index}`;
@@ -443,7 +451,11 @@ export class Runner {
       yield { type: 'tool_call', agent: agent.name, callId: call.id, name: call.name, args: call.args };
       const outcome = await this.callTool(turn, agent, context, call, signal, run.runState);
       yield { type: 'tool_result', agent: agent.name, callId: call.id, name: call.name, ok: outcome.ok, result: outcome.result };
-      await this.append(turn, { author: agent.name, kind: 'tool_result', content: { id: call.id, name: call.name, response: outcome.result as JsonValue } });
+      await this.append(turn, {
+        author: agent.name,
+        kind: 'tool_result',
+        content: { id: call.id, name: call.name, response: outcome.result as JsonValue },
+      });
       run.unanswered.shift();
       responses.push({ functionResponse: { id: call.id, name: call.name, response: outcome.result } });
       if (call.name === TRANSFER_TOOL_NAME && outcome.ok) {
@@ -482,7 +494,9 @@ export class Runner {
     this.estimator
       .calibrate(turn.modelName, sample, (contents) => client.countTokens!(turn.modelName, contents, controller.signal))
       // A failed count only means the fixed rule stays in force; it is retried on a later run.
-      .catch((error: unknown) => this.log.warn({ runId: turn.runId, model: turn.modelName, ...errorFacts(error) }, 'token count calibration failed; the fixed estimate stays'))
+      .catch((error: unknown) =>
+        this.log.warn({ runId: turn.runId, model: turn.modelName, ...errorFacts(error) }, 'token count calibration failed; the fixed estimate stays'),
+      )
       .finally(() => clearTimeout(timer));
   }
 
@@ -534,8 +548,10 @@ export class Runner {
     runState: Map<string, unknown>,
   ): Promise<{ ok: boolean; result: ToolResult }> {
     const timeoutMs = tool.timeoutMs ?? this.toolTimeoutMs;
-    const toolScope = new AbortScope(runSignal, timeoutMs, () =>
-      new AppError('timeout', `${tool.name} did not finish within ${Math.round(timeoutMs / 1000)} s.`),
+    const toolScope = new AbortScope(
+      runSignal,
+      timeoutMs,
+      () => new AppError('timeout', `${tool.name} did not finish within ${Math.round(timeoutMs / 1000)} s.`),
     );
     const toolContext: ToolContext = {
       userId: turn.scope.userId,
@@ -548,7 +564,10 @@ export class Runner {
     };
     try {
       if (toolScope.signal.aborted) throw abortError(toolScope.signal);
-      const result = await raceAbort(Promise.resolve().then(() => tool.execute(args, toolContext)), toolScope.signal);
+      const result = await raceAbort(
+        Promise.resolve().then(() => tool.execute(args, toolContext)),
+        toolScope.signal,
+      );
       return { ok: true, result };
     } catch (error) {
       if (runSignal.aborted) throw abortError(runSignal);
@@ -573,10 +592,7 @@ export class Runner {
   }
 
   /** Runner-wide callbacks first, then the agent's; the first non-undefined result wins. */
-  private async firstResult<T>(
-    agent: Agent,
-    invoke: (callbacks: AgentCallbacks) => T | undefined | Promise<T | undefined>,
-  ): Promise<T | undefined> {
+  private async firstResult<T>(agent: Agent, invoke: (callbacks: AgentCallbacks) => T | undefined | Promise<T | undefined>): Promise<T | undefined> {
     for (const callbacks of [...(this.options.callbacks ?? []), ...agent.callbacks]) {
       const result = await invoke(callbacks);
       if (result !== undefined) return result;

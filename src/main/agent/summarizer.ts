@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { SessionEvent, SummaryRecord } from '../../shared/contract/memory';
-import { AppError } from '../../shared/errors';
-import type { Language } from '../../shared/settings';
+import type { SessionEvent, SummaryRecord } from '@shared/contract/memory';
+import { AppError } from '@shared/errors';
+import type { Language } from '@shared/settings';
 import { errorFacts, silentLogger, type Logger } from '../core/logger';
 import type { Conversation, Summarizer } from '../memory/summarizer';
 import { AbortScope } from './abort';
@@ -61,7 +61,10 @@ export class ModelSummarizer implements Summarizer {
       for await (const chunk of client.generate(request, scope.signal)) if (chunk.type === 'text') text += chunk.text;
       const parsed = summarySchema.safeParse(JSON.parse(text));
       if (parsed.success) return parsed.data;
-      this.log.warn({ model: request.model, reason: 'unexpected_shape' }, 'the model summary was not in the expected shape; the extractive summary is used');
+      this.log.warn(
+        { model: request.model, reason: 'unexpected_shape' },
+        'the model summary was not in the expected shape; the extractive summary is used',
+      );
       return await this.fallback.summarize(conversation);
     } catch (error) {
       // A model that is down must not stop the nightly job; the extractive summary is still useful.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Language } from '../../shared/settings';
+import type { Language } from '@shared/settings';
 import type { FunctionDeclarationShape } from './model';
 
 /** What a tool knows about the run it serves. Scope (customer, session) comes from here, never from model arguments. */

@@ -1,5 +1,5 @@
-import type { TurnUsage, usageChannels } from '../../shared/contract/usage';
-import { AppError } from '../../shared/errors';
+import type { TurnUsage, usageChannels } from '@shared/contract/usage';
+import { AppError } from '@shared/errors';
 import type { HandlersFor } from '../core/dispatch';
 import type { SqliteUsageRecorder } from './usageStore';
 
@@ -26,21 +26,19 @@ export function createUsageHandlers(usage: SqliteUsageRecorder | null, now: () =
           ? {
               userId,
               sessionId,
-              turns: usage.forSession(userId, sessionId).map(
-                (turn): TurnUsage => ({
-                  runId: turn.runId,
-                  startedAt: turn.startedAt,
-                  provider: turn.provider,
-                  model: turn.model,
-                  status: turn.status,
-                  promptTokens: turn.promptTokens,
-                  outputTokens: turn.outputTokens,
-                  cachedTokens: turn.cachedTokens,
-                  totalTokens: turn.totalTokens,
-                  modelCalls: turn.modelCalls,
-                  estimated: turn.estimated,
-                }),
-              ),
+              turns: usage.forSession(userId, sessionId).map((turn): TurnUsage => ({
+                runId: turn.runId,
+                startedAt: turn.startedAt,
+                provider: turn.provider,
+                model: turn.model,
+                status: turn.status,
+                promptTokens: turn.promptTokens,
+                outputTokens: turn.outputTokens,
+                cachedTokens: turn.cachedTokens,
+                totalTokens: turn.totalTokens,
+                modelCalls: turn.modelCalls,
+                estimated: turn.estimated,
+              })),
               total: usage.totalForSession(userId, sessionId),
             }
           : null;

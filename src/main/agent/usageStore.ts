@@ -1,4 +1,4 @@
-import type { UsageTotals } from '../../shared/contract/usage';
+import type { UsageTotals } from '@shared/contract/usage';
 import type { Db } from '../storage/database';
 import type { TurnUsageRecord, UsageRecorder } from './runner';
 

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { AppMode } from '../../shared/contract/app';
-import type { SettingsPatch } from '../../shared/settings';
+import type { AppMode } from '@shared/contract/app';
+import type { SettingsPatch } from '@shared/settings';
 import type { Db } from '../storage/database';
 import type { SecretStore } from '../settings/secretStore';
 

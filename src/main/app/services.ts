@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { StorageStatus } from '../../shared/contract/app';
-import { AppError } from '../../shared/errors';
+import type { StorageStatus } from '@shared/contract/app';
+import { AppError } from '@shared/errors';
 import { createMemory, createMemoryHandlers, limitsFromQuotas, type MemoryModule } from '../memory';
 import { ExtractiveSummarizer } from '../memory/summarizer';
 import { createMemoryTools } from '../memory/tools';
@@ -152,7 +152,11 @@ export async function createServices(config: AppConfig): Promise<Services> {
         // Saved, not applied: the staff hears it as a notice, and the settings answer still goes back.
         const message = error instanceof Error ? error.message : String(error);
         commerceLog.error({ err: error }, 'store settings saved but not applied');
-        events.emit('app.notice', { level: 'error', code: 'store_unavailable', message: `The store settings were saved but could not be applied: ${message}` });
+        events.emit('app.notice', {
+          level: 'error',
+          code: 'store_unavailable',
+          message: `The store settings were saved but could not be applied: ${message}`,
+        });
       }
       return view;
     };

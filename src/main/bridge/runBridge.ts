@@ -32,8 +32,7 @@ export async function runBridge(options: BridgeRunOptions): Promise<RunningBridg
   });
   const port = values.port === undefined ? Number(options.env.MM_BRIDGE_PORT ?? 0) : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${String(values.port)}`);
-  const userDataDir =
-    typeof values['user-data'] === 'string' ? values['user-data'] : (options.env.MM_USER_DATA ?? defaultUserDataDir());
+  const userDataDir = typeof values['user-data'] === 'string' ? values['user-data'] : (options.env.MM_USER_DATA ?? defaultUserDataDir());
 
   const services = await createServices({
     userDataDir,

@@ -15,9 +15,7 @@ export class SqliteCartIdStore implements CartIdStore {
     db: Db,
     private readonly store: string,
   ) {
-    this.select = db.prepare<[string, string], { cart_id: string }>(
-      'SELECT cart_id FROM commerce_carts WHERE customer_id = ? AND store = ?',
-    );
+    this.select = db.prepare<[string, string], { cart_id: string }>('SELECT cart_id FROM commerce_carts WHERE customer_id = ? AND store = ?');
     this.upsert = db.prepare<[string, string, string, number]>(
       `INSERT INTO commerce_carts (customer_id, store, cart_id, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (customer_id, store) DO UPDATE SET cart_id = excluded.cart_id, updated_at = excluded.updated_at`,

@@ -1,6 +1,6 @@
-import type { CartChanged, CartResult } from '../../shared/commerce';
-import { cartAddSchema, cartRemoveSchema, cartRequestSchema, cartUpdateSchema } from '../../shared/contract/commerce';
-import { AppError } from '../../shared/errors';
+import type { CartChanged, CartResult } from '@shared/commerce';
+import { cartAddSchema, cartRemoveSchema, cartRequestSchema, cartUpdateSchema } from '@shared/contract/commerce';
+import { AppError } from '@shared/errors';
 import type { Emitter } from '../core/emitter';
 import type { Logger } from '../core/logger';
 import type { CartIdStore } from './cartIds';

@@ -1,4 +1,4 @@
-import { AppError } from '../../shared/errors';
+import { AppError } from '@shared/errors';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 
@@ -60,7 +60,10 @@ export class CircuitBreaker {
       if (this.probing) {
         this.log?.warn({ circuit: 'open', openMs: this.options.openMs }, 'the probe call failed; store circuit open again');
       } else if (this.current !== 'open') {
-        this.log?.warn({ circuit: 'open', failures: this.failures, openMs: this.options.openMs }, 'the store keeps failing; circuit open, calls paused');
+        this.log?.warn(
+          { circuit: 'open', failures: this.failures, openMs: this.options.openMs },
+          'the store keeps failing; circuit open, calls paused',
+        );
       }
       this.probing = false;
       this.current = 'open';

@@ -1,6 +1,6 @@
-import type { CartResult, CategorySummary, ProductDetail, ProductSearchResult, StoreInfo } from '../../shared/commerce';
-import { productRequestSchema } from '../../shared/contract/commerce';
-import { AppError } from '../../shared/errors';
+import type { CartResult, CategorySummary, ProductDetail, ProductSearchResult, StoreInfo } from '@shared/commerce';
+import { productRequestSchema } from '@shared/contract/commerce';
+import { AppError } from '@shared/errors';
 import { Emitter } from '../core/emitter';
 import { errorFacts, silentLogger, type Logger } from '../core/logger';
 import type { CartIdStore } from './cartIds';
@@ -33,7 +33,9 @@ export interface CommerceClientOptions extends Partial<Omit<TransportOptions, 'e
 export class CommerceClient {
   readonly transport: GraphQLTransport;
   /** `cartChanged` after every cart add or change, and when a lost cart was replaced. */
-  readonly events = new Emitter<CommerceEvents>((error, name) => this.log.warn({ event: name, ...errorFacts(error) }, 'a store event listener failed'));
+  readonly events = new Emitter<CommerceEvents>((error, name) =>
+    this.log.warn({ event: name, ...errorFacts(error) }, 'a store event listener failed'),
+  );
   private readonly operations: Operations;
   private readonly mmExtensions: boolean;
   private readonly storeBaseUrl: string;

@@ -1,4 +1,4 @@
-import type { commerceChannels } from '../../shared/contract/commerce';
+import type { commerceChannels } from '@shared/contract/commerce';
 import type { HandlersFor } from '../core/dispatch';
 import type { StoreApi } from './service';
 

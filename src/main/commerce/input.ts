@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AppError } from '../../shared/errors';
+import { AppError } from '@shared/errors';
 
 /** Validates input of direct callers (the agent) with the contract's schemas: bad input never reaches the store. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {

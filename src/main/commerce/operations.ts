@@ -48,7 +48,8 @@ export function buildOperations(mmExtensions: boolean): Operations {
     compact(`mutation ${name}(${args}) { ${call} { cart { ...CartFields } } } ${cartFields}`);
 
   return {
-    searchProducts: compact(`query SearchProducts($search: String, $filter: ProductAttributeFilterInput, $pageSize: Int, $currentPage: Int, $sort: ProductAttributeSortInput) {
+    searchProducts:
+      compact(`query SearchProducts($search: String, $filter: ProductAttributeFilterInput, $pageSize: Int, $currentPage: Int, $sort: ProductAttributeSortInput) {
       products(search: $search, filter: $filter, pageSize: $pageSize, currentPage: $currentPage, sort: $sort) {
         total_count
         page_info { current_page page_size total_pages }

@@ -1,4 +1,4 @@
-import { AppError } from '../../shared/errors';
+import { AppError } from '@shared/errors';
 import { abortReason, type Clock } from '../core/clock';
 
 export interface RateLimitOptions {

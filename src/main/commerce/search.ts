@@ -1,7 +1,7 @@
-import type { CategorySummary, ProductSearchResult, SearchStep } from '../../shared/commerce';
-import { searchRequestSchema } from '../../shared/contract/commerce';
-import { AppError } from '../../shared/errors';
-import { foldAccents } from '../../shared/text';
+import type { CategorySummary, ProductSearchResult, SearchStep } from '@shared/commerce';
+import { searchRequestSchema } from '@shared/contract/commerce';
+import { AppError } from '@shared/errors';
+import { foldAccents } from '@shared/text';
 import { errorFacts, type Logger } from '../core/logger';
 import { parseInput } from './input';
 import type { Operations } from './operations';
@@ -45,7 +45,11 @@ export class ProductSearch {
 
   async search(input: SearchInput): Promise<ProductSearchResult> {
     const { minQueryLength, mmExtensions, storeBaseUrl } = this.options;
-    const { query, pageSize = 20, currentPage = 1 } = parseInput(searchRequestSchema, {
+    const {
+      query,
+      pageSize = 20,
+      currentPage = 1,
+    } = parseInput(searchRequestSchema, {
       query: input.query,
       pageSize: input.pageSize,
       currentPage: input.currentPage,

@@ -1,4 +1,4 @@
-import type { Settings } from '../../shared/settings';
+import type { Settings } from '@shared/settings';
 import { Emitter } from '../core/emitter';
 import { errorFacts, silentLogger, type Logger } from '../core/logger';
 import type { Db } from '../storage/database';
@@ -69,7 +69,9 @@ async function closeStore(store: OpenStore): Promise<void> {
  */
 export class StoreConnection implements StoreApi {
   /** The events of whichever store is in use: listeners stay subscribed when the store changes. */
-  readonly events = new Emitter<CommerceEvents>((error, name) => this.log.warn({ event: name, ...errorFacts(error) }, 'a store event listener failed'));
+  readonly events = new Emitter<CommerceEvents>((error, name) =>
+    this.log.warn({ event: name, ...errorFacts(error) }, 'a store event listener failed'),
+  );
   private switching: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -101,17 +103,19 @@ export class StoreConnection implements StoreApi {
   /** Switches stores when the settings name another one; switches run one after another. */
   reconfigure(settings: Settings): Promise<void> {
     // A previous switch's failure went to its own caller (the settings handler, which logs it).
-    this.switching = this.switching.catch(() => undefined).then(async () => {
-      if (this.closed || keyOf(settings) === this.current.key) return;
-      const next = await openStore(settings, this.deps);
-      this.follow(next.client);
-      const previous = this.current;
-      this.current = next;
-      await closeStore(previous).catch((error: unknown) => {
-        // The switch itself succeeded: the new store serves the next call whatever became of the old one.
-        this.log.warn({ err: error }, 'the previous store client did not close cleanly');
+    this.switching = this.switching
+      .catch(() => undefined)
+      .then(async () => {
+        if (this.closed || keyOf(settings) === this.current.key) return;
+        const next = await openStore(settings, this.deps);
+        this.follow(next.client);
+        const previous = this.current;
+        this.current = next;
+        await closeStore(previous).catch((error: unknown) => {
+          // The switch itself succeeded: the new store serves the next call whatever became of the old one.
+          this.log.warn({ err: error }, 'the previous store client did not close cleanly');
+        });
       });
-    });
     return this.switching;
   }
 

@@ -1,4 +1,4 @@
-import type { Cart, CategorySummary, ProductDetail, ProductSummary } from '../../shared/commerce';
+import type { Cart, CategorySummary, ProductDetail, ProductSummary } from '@shared/commerce';
 
 /** Raw store objects as the client's operations select them. */
 export interface RawMoney {
@@ -41,12 +41,14 @@ export interface RawProducts {
 export interface RawCart {
   id: string;
   total_quantity?: number | null;
-  items?: ({
-    uid: string;
-    quantity: number;
-    prices?: { price?: RawMoney | null; row_total?: RawMoney | null } | null;
-    product?: { sku?: string | null; name?: string | null; thumbnail?: { url?: string | null } | null; unit_ecom?: string | null } | null;
-  } | null)[] | null;
+  items?:
+    | ({
+        uid: string;
+        quantity: number;
+        prices?: { price?: RawMoney | null; row_total?: RawMoney | null } | null;
+        product?: { sku?: string | null; name?: string | null; thumbnail?: { url?: string | null } | null; unit_ecom?: string | null } | null;
+      } | null)[]
+    | null;
   prices?: {
     subtotal_including_tax?: RawMoney | null;
     grand_total?: RawMoney | null;

@@ -1,10 +1,14 @@
 /** Vietnamese text helpers shared by the client's search fallback and the demo store. */
-import { foldAccents } from '../../shared/text';
-
+import { foldAccents } from '@shared/text';
 
 /** Lowercase NFC words; a decimal number keeps its point and unit (`1.5l`). */
 export function tokenize(text: string): string[] {
-  return text.normalize('NFC').toLowerCase().match(/[\p{L}\p{N}]+(?:\.\p{N}+\p{L}*)?/gu) ?? [];
+  return (
+    text
+      .normalize('NFC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+(?:\.\p{N}+\p{L}*)?/gu) ?? []
+  );
 }
 
 const unitAliases: [RegExp, string][] = [
@@ -111,12 +115,87 @@ export class Vocabulary {
 
 /** Common words of a Vietnamese supermarket, so accent restoring works before anything was learned. */
 export const groceryPhrases: readonly string[] = [
-  'sữa tươi', 'sữa chua', 'sữa đặc', 'sữa bột', 'sữa tắm', 'sữa rửa mặt', 'tiệt trùng', 'có đường', 'không đường', 'ít đường',
-  'nước mắm', 'nước tương', 'nước ngọt', 'nước suối', 'nước khoáng', 'nước giặt', 'nước rửa chén', 'nước xả vải', 'nước lau sàn',
-  'nước trái cây', 'dầu ăn', 'dầu gội', 'dầu hào', 'đậu nành', 'đậu phộng', 'gạo', 'gạo nếp', 'gạo lứt', 'mì ăn liền', 'mì gói',
-  'thịt heo', 'thịt bò', 'thịt gà', 'cá hồi', 'tôm', 'mực', 'rau muống', 'cà chua', 'khoai tây', 'hành tây', 'cà rốt',
-  'trái cây', 'táo', 'cam', 'xoài', 'chuối', 'nho', 'dưa hấu', 'bia', 'cà phê', 'trà xanh', 'trà đào', 'bánh quy', 'bánh kẹo',
-  'kẹo', 'hạt nêm', 'bột ngọt', 'đường', 'muối', 'tương ớt', 'giấy vệ sinh', 'khăn giấy', 'kem đánh răng', 'bàn chải',
-  'bột giặt', 'chả giò', 'xúc xích', 'kem', 'phô mai', 'bơ', 'trứng gà', 'đông lạnh', 'tươi sống', 'hộp', 'chai', 'gói', 'lon',
-  'thùng', 'túi', 'khay', 'lốc', 'hũ', 'lít',
+  'sữa tươi',
+  'sữa chua',
+  'sữa đặc',
+  'sữa bột',
+  'sữa tắm',
+  'sữa rửa mặt',
+  'tiệt trùng',
+  'có đường',
+  'không đường',
+  'ít đường',
+  'nước mắm',
+  'nước tương',
+  'nước ngọt',
+  'nước suối',
+  'nước khoáng',
+  'nước giặt',
+  'nước rửa chén',
+  'nước xả vải',
+  'nước lau sàn',
+  'nước trái cây',
+  'dầu ăn',
+  'dầu gội',
+  'dầu hào',
+  'đậu nành',
+  'đậu phộng',
+  'gạo',
+  'gạo nếp',
+  'gạo lứt',
+  'mì ăn liền',
+  'mì gói',
+  'thịt heo',
+  'thịt bò',
+  'thịt gà',
+  'cá hồi',
+  'tôm',
+  'mực',
+  'rau muống',
+  'cà chua',
+  'khoai tây',
+  'hành tây',
+  'cà rốt',
+  'trái cây',
+  'táo',
+  'cam',
+  'xoài',
+  'chuối',
+  'nho',
+  'dưa hấu',
+  'bia',
+  'cà phê',
+  'trà xanh',
+  'trà đào',
+  'bánh quy',
+  'bánh kẹo',
+  'kẹo',
+  'hạt nêm',
+  'bột ngọt',
+  'đường',
+  'muối',
+  'tương ớt',
+  'giấy vệ sinh',
+  'khăn giấy',
+  'kem đánh răng',
+  'bàn chải',
+  'bột giặt',
+  'chả giò',
+  'xúc xích',
+  'kem',
+  'phô mai',
+  'bơ',
+  'trứng gà',
+  'đông lạnh',
+  'tươi sống',
+  'hộp',
+  'chai',
+  'gói',
+  'lon',
+  'thùng',
+  'túi',
+  'khay',
+  'lốc',
+  'hũ',
+  'lít',
 ];

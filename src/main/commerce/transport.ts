@@ -1,6 +1,6 @@
 import type { Agent, request as undiciRequest } from 'undici';
 import { LRUCache } from 'lru-cache';
-import { AppError } from '../../shared/errors';
+import { AppError } from '@shared/errors';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuitBreaker';
 import { abortReason, sleep, systemClock, type Clock } from '../core/clock';
 import { errorFacts, silentLogger, type Logger } from '../core/logger';
@@ -51,8 +51,7 @@ export interface TransportOptions {
 
 export const defaultTransportOptions: Omit<TransportOptions, 'endpoint'> = {
   storeCode: 'b2c_10010_vi',
-  userAgent:
-    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 MMAssistant/0.1',
+  userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 MMAssistant/0.1',
   connectionsPerOrigin: 30,
   maxConnections: 100,
   connectTimeoutMs: 10_000,
@@ -152,7 +151,10 @@ export class GraphQLTransport {
     if (this.closing) throw closedError();
     if (call.signal?.aborted) throw abortReason(call.signal);
     if (call.kind === 'mutation') {
-      return (await this.logged(call, this.withDeadline(new AbortController(), call.signal, (signal) => this.attempt(call, signal)))) as T;
+      return (await this.logged(
+        call,
+        this.withDeadline(new AbortController(), call.signal, (signal) => this.attempt(call, signal)),
+      )) as T;
     }
 
     const key = JSON.stringify([call.query, call.variables ?? null]);
@@ -166,7 +168,10 @@ export class GraphQLTransport {
         controller,
         callers: 0,
         // Logged once here, however many callers share the request.
-        promise: this.logged(call, this.withDeadline(controller, undefined, (signal) => this.withRetries(call, signal))).then((value) => {
+        promise: this.logged(
+          call,
+          this.withDeadline(controller, undefined, (signal) => this.withRetries(call, signal)),
+        ).then((value) => {
           if (call.cacheable) this.cache?.set(key, { value });
           return value;
         }),
@@ -211,7 +216,10 @@ export class GraphQLTransport {
       return await work;
     } catch (error) {
       const facts = errorFacts(error);
-      this.log[failureLevel(facts.code)]({ operation: operationName(call.query), kind: call.kind, ...facts, durationMs: this.options.clock.now() - started }, 'store call failed');
+      this.log[failureLevel(facts.code)](
+        { operation: operationName(call.query), kind: call.kind, ...facts, durationMs: this.options.clock.now() - started },
+        'store call failed',
+      );
       throw error;
     }
   }
@@ -272,7 +280,10 @@ export class GraphQLTransport {
         if (retry.retryAfterMs !== null && retry.retryAfterMs > maxRetryAfterMs) throw error;
         const delay = Math.max(jittered, retry.retryAfterMs ?? 0);
         const { code, httpStatus, cause } = errorFacts(error);
-        this.log.warn({ operation: operationName(call.query), code, httpStatus, cause, attempt, delayMs: Math.round(delay) }, 'store call failed; retrying');
+        this.log.warn(
+          { operation: operationName(call.query), code, httpStatus, cause, attempt, delayMs: Math.round(delay) },
+          'store call failed; retrying',
+        );
         await (this.options.sleep ? this.options.sleep(delay, signal) : sleep(this.options.clock, delay, signal));
         if (signal.aborted) throw abortReason(signal);
       }

@@ -1,4 +1,4 @@
-import { AppError } from '../../shared/errors';
+import { AppError } from '@shared/errors';
 
 /** Time as the store client and the model client see it; tests inject a manual clock instead of sleeping. */
 export interface Clock {

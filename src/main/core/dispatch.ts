@@ -1,12 +1,6 @@
 import { z } from 'zod';
-import {
-  contract,
-  isChannelName,
-  type ChannelName,
-  type ParsedRequestOf,
-  type ResponseOf,
-} from '../../shared/contract';
-import { AppError, isAppError, toErrorShape, type Result } from '../../shared/errors';
+import { contract, isChannelName, type ChannelName, type ParsedRequestOf, type ResponseOf } from '@shared/contract';
+import { AppError, isAppError, toErrorShape, type Result } from '@shared/errors';
 import { errorFacts, type Logger } from './logger';
 
 export interface CallContext {
@@ -14,10 +8,7 @@ export interface CallContext {
   transport: 'ipc' | 'bridge' | 'test';
 }
 
-export type Handler<C extends ChannelName> = (
-  request: ParsedRequestOf<C>,
-  context: CallContext,
-) => ResponseOf<C> | Promise<ResponseOf<C>>;
+export type Handler<C extends ChannelName> = (request: ParsedRequestOf<C>, context: CallContext) => ResponseOf<C> | Promise<ResponseOf<C>>;
 
 export type HandlersFor<C extends ChannelName> = { [K in C]: Handler<K> };
 export type Handlers = HandlersFor<ChannelName>;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
-import { isAppError } from '../../shared/errors';
+import { isAppError } from '@shared/errors';
 
 /** The app's logger (pino): JSON lines, levels, `child({ service })` per service. */
 export type Logger = PinoLogger;

@@ -1,4 +1,4 @@
-import type { AppMode, StorageStatus, appChannels } from '../../shared/contract/app';
+import type { AppMode, StorageStatus, appChannels } from '@shared/contract/app';
 import type { HandlersFor } from '../core/dispatch';
 import type { SettingsService } from './settingsService';
 

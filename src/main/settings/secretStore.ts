@@ -25,9 +25,7 @@ export class EncryptedSecretStore implements SecretStore {
   ) {}
 
   get(): string | null {
-    const row = this.db.prepare('SELECT ciphertext FROM secrets WHERE name = ?').get(API_KEY) as
-      | { ciphertext: Buffer }
-      | undefined;
+    const row = this.db.prepare('SELECT ciphertext FROM secrets WHERE name = ?').get(API_KEY) as { ciphertext: Buffer } | undefined;
     if (!row || !this.cipher.isEncryptionAvailable()) return null;
     return this.cipher.decryptString(row.ciphertext);
   }

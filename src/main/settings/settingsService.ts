@@ -1,11 +1,5 @@
-import { AppError } from '../../shared/errors';
-import {
-  defaultSettings,
-  settingsSchema,
-  type Settings,
-  type SettingsPatch,
-  type SettingsView,
-} from '../../shared/settings';
+import { AppError } from '@shared/errors';
+import { defaultSettings, settingsSchema, type Settings, type SettingsPatch, type SettingsView } from '@shared/settings';
 import { Emitter } from '../core/emitter';
 import { silentLogger, type Logger } from '../core/logger';
 import type { Db } from '../storage/database';

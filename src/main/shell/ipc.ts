@@ -1,5 +1,5 @@
 import type { BrowserWindow, IpcMain } from 'electron';
-import { channelNames, EVENT_IPC_CHANNEL } from '../../shared/contract/names';
+import { channelNames, EVENT_IPC_CHANNEL } from '@shared/contract/names';
 import type { Dispatch } from '../core/dispatch';
 import type { EventBus } from '../core/eventBus';
 import { silentLogger, type Logger } from '../core/logger';

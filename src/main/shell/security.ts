@@ -1,5 +1,5 @@
 import type { Session, WebContents, WebFrameMain, WebPreferences } from 'electron';
-import { CONTENT_SECURITY_POLICY } from '../../shared/security';
+import { CONTENT_SECURITY_POLICY } from '@shared/security';
 import { errorFacts, silentLogger, type Logger } from '../core/logger';
 
 /** The only web preferences the app's window is created with. */
@@ -89,7 +89,9 @@ export function hardenContents(
   contents.on('will-attach-webview', (event) => refuse(event, 'webview', null));
   contents.setWindowOpenHandler(({ url }) => {
     if (isSafeExternalUrl(url)) {
-      openExternal(url).catch((error: unknown) => log.warn({ target: originOf(url), ...errorFacts(error) }, 'the system browser could not open a link'));
+      openExternal(url).catch((error: unknown) =>
+        log.warn({ target: originOf(url), ...errorFacts(error) }, 'the system browser could not open a link'),
+      );
     }
     return { action: 'deny' };
   });

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { StorageStatus } from '../../shared/contract/app';
-import { AppError } from '../../shared/errors';
+import type { StorageStatus } from '@shared/contract/app';
+import { AppError } from '@shared/errors';
 import type { Logger } from '../core/logger';
 
 export type Db = Database.Database;
@@ -46,7 +46,10 @@ export function openDatabase(file: string, migrations: readonly Migration[], log
   } catch (error) {
     db.close();
     const state = classify(error);
-    logger?.error({ state, path: file, err: error }, state === 'corrupt' ? 'the data file is damaged; it is left untouched' : 'the data file cannot be used');
+    logger?.error(
+      { state, path: file, err: error },
+      state === 'corrupt' ? 'the data file is damaged; it is left untouched' : 'the data file cannot be used',
+    );
     throw storageError(state, file, error);
   }
   try {
@@ -87,7 +90,10 @@ export function runMigrations(db: Db, migrations: readonly Migration[], logger?:
         db.pragma(`user_version = ${migration.version}`);
       })();
     } catch (error) {
-      logger?.error({ version: migration.version, name: migration.name, schemaVersion: current, err: error }, 'migration failed; the file stays at the previous version');
+      logger?.error(
+        { version: migration.version, name: migration.name, schemaVersion: current, err: error },
+        'migration failed; the file stays at the previous version',
+      );
       throw new AppError(
         'migration_failed',
         `Database migration ${migration.version} (${migration.name}) failed; the file stays at version ${current}: ${messageOf(error)}`,
@@ -110,10 +116,7 @@ function classify(error: unknown): 'corrupt' | 'unreadable' {
 }
 
 function storageError(state: 'corrupt' | 'unreadable', file: string, error: unknown): AppError {
-  const what =
-    state === 'corrupt'
-      ? 'is damaged or is not an MM Assistant database'
-      : 'cannot be opened (check permissions and free disk space)';
+  const what = state === 'corrupt' ? 'is damaged or is not an MM Assistant database' : 'cannot be opened (check permissions and free disk space)';
   return new AppError('storage_unavailable', `The data file ${file} ${what}: ${messageOf(error)}. It was left untouched.`, {
     state,
     path: file,

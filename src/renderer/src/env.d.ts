@@ -1,4 +1,4 @@
-import type { WindowApi } from '../../shared/contract';
+import type { WindowApi } from '@shared/contract';
 
 declare global {
   interface Window {

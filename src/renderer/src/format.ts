@@ -1,4 +1,4 @@
-import type { Language } from '../../shared/settings';
+import type { Language } from '@shared/settings';
 
 const vnd = new Intl.NumberFormat('vi-VN', { style: 'currency', currency: 'VND' });
 

@@ -19,7 +19,11 @@ export const customerIdSchema = z
 export const quantitySchema = z.number().int('quantity must be a whole number').positive('quantity must be at least 1').max(999);
 
 /** A cart line's uid as the store gives it. */
-export const cartLineUidSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9+/=_-]+$/, 'not a cart line id');
+export const cartLineUidSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9+/=_-]+$/, 'not a cart line id');
 
 export const searchRequestSchema = z
   .object({

@@ -19,10 +19,7 @@ export const MAX_KEY_LENGTH = 256;
 
 export const userIdSchema = z.string().min(1, 'customer id is empty').max(128, 'customer id is longer than 128 characters');
 export const sessionIdSchema = z.string().min(1, 'session id is empty').max(128, 'session id is longer than 128 characters');
-export const memoryKeySchema = z
-  .string()
-  .min(1, 'key is empty')
-  .max(MAX_KEY_LENGTH, `key is longer than ${MAX_KEY_LENGTH} characters`);
+export const memoryKeySchema = z.string().min(1, 'key is empty').max(MAX_KEY_LENGTH, `key is longer than ${MAX_KEY_LENGTH} characters`);
 export const jsonValueSchema: z.ZodType<JsonValue> = z.json();
 const limitSchema = z.number().int().min(1).max(500);
 
@@ -230,7 +227,12 @@ export const memoryChannels = {
         ...scopeFields,
         key: memoryKeySchema,
         value: jsonValueSchema,
-        ttlMs: z.number().int().positive().max(3650 * 24 * 3600 * 1000).optional(),
+        ttlMs: z
+          .number()
+          .int()
+          .positive()
+          .max(3650 * 24 * 3600 * 1000)
+          .optional(),
       })
       .strict(),
   ),
@@ -250,7 +252,10 @@ export const memoryChannels = {
       .object({
         userId: userIdSchema,
         sessionId: sessionIdSchema,
-        before: z.string().regex(/^\d{1,18}$/, 'cursor is not one this app gave out').optional(),
+        before: z
+          .string()
+          .regex(/^\d{1,18}$/, 'cursor is not one this app gave out')
+          .optional(),
         limit: limitSchema.optional(),
       })
       .strict(),

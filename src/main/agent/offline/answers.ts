@@ -1,4 +1,4 @@
-import type { Language } from '../../../shared/settings';
+import type { Language } from '@shared/settings';
 
 /** Templated answers of the offline planner, built only from tool results. */
 
@@ -31,7 +31,8 @@ const text = {
     originalPrice: 'giá gốc',
     found: (n: number, total: number, query: string) => `Tìm thấy ${total} sản phẩm cho "${query}"${total > n ? `, đây là ${n} sản phẩm đầu` : ''}:`,
     foundBy: (query: string) => `(tìm theo "${query}")`,
-    notFound: (query: string, tried: string) => `Không tìm thấy sản phẩm nào cho "${query}". Đã thử: ${tried}. Bạn thử từ khóa khác, tên thương hiệu hoặc tên ngành hàng nhé.`,
+    notFound: (query: string, tried: string) =>
+      `Không tìm thấy sản phẩm nào cho "${query}". Đã thử: ${tried}. Bạn thử từ khóa khác, tên thương hiệu hoặc tên ngành hàng nhé.`,
     details: 'Chi tiết sản phẩm:',
     compare: 'So sánh:',
     added: (qty: number, name: string) => `Đã thêm ${qty} × ${name} vào giỏ hàng.`,
@@ -51,7 +52,8 @@ const text = {
     greet: 'Xin chào! Tôi có thể tìm sản phẩm, xem giá và tồn kho, quản lý giỏ hàng và ghi nhớ sở thích của khách.',
     help: 'Chế độ ngoại tuyến hiểu các yêu cầu như: "tìm sữa tươi", "chi tiết gạo ST25", "thêm 2 hộp sữa tươi", "đổi số lượng sữa tươi thành 3", "xóa sữa tươi", "xem giỏ hàng", "nhớ rằng khách thích ...", "khách thích gì?", "quên ...".',
     failed: (message: string) => `Không thực hiện được: ${message}`,
-    noIngredients: 'Chế độ ngoại tuyến chỉ biết nguyên liệu của vài món (phở bò, canh chua, thịt kho, bò kho, gà rán, lẩu hải sản); hãy tìm từng nguyên liệu, ví dụ "tìm thịt bò".',
+    noIngredients:
+      'Chế độ ngoại tuyến chỉ biết nguyên liệu của vài món (phở bò, canh chua, thịt kho, bò kho, gà rán, lẩu hải sản); hãy tìm từng nguyên liệu, ví dụ "tìm thịt bò".',
     ingredients: (dish: string) => `Nguyên liệu gợi ý cho ${dish}:`,
     noneFound: 'không có trong cửa hàng',
   },
@@ -81,7 +83,8 @@ const text = {
     greet: 'Hello! I can find products, check prices and stock, manage the cart and remember what the customer likes.',
     help: 'Offline mode understands requests such as: "find fresh milk", "details of ST25 rice", "add 2 boxes of fresh milk", "change milk to 3", "remove milk", "show cart", "remember that the customer likes ...", "what does the customer like?", "forget ...".',
     failed: (message: string) => `Could not do that: ${message}`,
-    noIngredients: 'Offline mode knows the ingredients of a few dishes only (phở bò, canh chua, thịt kho, bò kho, gà rán, lẩu hải sản); search for each one, e.g. "find thịt bò".',
+    noIngredients:
+      'Offline mode knows the ingredients of a few dishes only (phở bò, canh chua, thịt kho, bò kho, gà rán, lẩu hải sản); search for each one, e.g. "find thịt bò".',
     ingredients: (dish: string) => `Suggested ingredients for ${dish}:`,
     noneFound: 'not in the store',
   },
@@ -97,7 +100,9 @@ export function productLine(product: ProductFacts, language: Language): string {
   const t = answers(language);
   const price = formatVnd(product.price) ?? '—';
   const original =
-    typeof product.originalPrice === 'number' && product.originalPrice !== product.price ? ` (${t.originalPrice} ${formatVnd(product.originalPrice)})` : '';
+    typeof product.originalPrice === 'number' && product.originalPrice !== product.price
+      ? ` (${t.originalPrice} ${formatVnd(product.originalPrice)})`
+      : '';
   const unit = typeof product.unit === 'string' && product.unit ? ` / ${product.unit}` : '';
   const stock = product.inStock === true ? t.inStock : product.inStock === false ? t.outOfStock : '';
   return `${String(product.name)} — ${price}${original}${unit}${stock ? `, ${stock}` : ''}`;

@@ -1,4 +1,4 @@
-import { foldAccents } from '../../../shared/text';
+import { foldAccents } from '@shared/text';
 
 /** What a staff request asks for, as the offline planner understands it. */
 export type Intent =
@@ -50,7 +50,7 @@ const trailingFillers =
 function clean(original: string, folded: string): string {
   let start = 0;
   let end = folded.length;
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     const lead = leadingFillers.exec(folded.slice(start, end));
     if (lead && lead[0].length < end - start) {
@@ -63,7 +63,10 @@ function clean(original: string, folded: string): string {
       changed = true;
     }
   }
-  return original.slice(start, end).trim().replace(/^["'“”]+|["'“”?.!,;:]+$/g, '');
+  return original
+    .slice(start, end)
+    .trim()
+    .replace(/^["'“”]+|["'“”?.!,;:]+$/g, '');
 }
 
 /** "What do you know about the customer" asks for everything; only a real subject narrows the recall. */
@@ -73,8 +76,29 @@ function specificTopic(topic: string): string {
 }
 
 const numberWords: Record<string, number> = {
-  mot: 1, hai: 2, ba: 3, bon: 4, tu: 4, nam: 5, sau: 6, bay: 7, tam: 8, chin: 9, muoi: 10,
-  one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, a: 1, an: 1,
+  mot: 1,
+  hai: 2,
+  ba: 3,
+  bon: 4,
+  tu: 4,
+  nam: 5,
+  sau: 6,
+  bay: 7,
+  tam: 8,
+  chin: 9,
+  muoi: 10,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  a: 1,
+  an: 1,
 };
 const quantity = String.raw`(\d{1,3}|${Object.keys(numberWords).join('|')})`;
 const unit = String.raw`(?:(?:hop|chai|goi|thung|lon|loc|tui|bich|khay|hu|cai|qua|trai|vi|can|bao|cuon|ly|cay|tuyp|binh|boxes|box|bottles|bottle|packs|pack|packets|packet|cans|can|cartons|carton|bags|bag|pieces|piece|jars|jar|trays|tray|cases|case)\s+(?:of\s+)?)?`;
@@ -94,31 +118,52 @@ const cartWords = String.raw`(?:gio hang|gio|cart|basket)`;
 // Order matters: the more specific requests come first.
 const rules: Rule[] = [
   {
-    pattern: new RegExp(String.raw`^(?:hay\s+|please\s+)?(?:quen|xoa ghi nho|bo ghi nho|forget|stop remembering)(?:\s+(?:di|rang|la|that|about|viec|dieu))?\s+(.+)$`, 'd'),
+    pattern: new RegExp(
+      String.raw`^(?:hay\s+|please\s+)?(?:quen|xoa ghi nho|bo ghi nho|forget|stop remembering)(?:\s+(?:di|rang|la|that|about|viec|dieu))?\s+(.+)$`,
+      'd',
+    ),
     build: (text, match) => ({ kind: 'forget', topic: text.span(match, 1) }),
   },
   {
-    pattern: new RegExp(String.raw`^(?:hay\s+|please\s+)?(?:ghi nho|nho|luu y|luu lai|remember|note)(?:\s+(?:giup|gium)(?:\s+(?:toi|minh|em))?)?(?:\s+(?:rang|la|that|:))?\s+(.+)$`, 'd'),
+    pattern: new RegExp(
+      String.raw`^(?:hay\s+|please\s+)?(?:ghi nho|nho|luu y|luu lai|remember|note)(?:\s+(?:giup|gium)(?:\s+(?:toi|minh|em))?)?(?:\s+(?:rang|la|that|:))?\s+(.+)$`,
+      'd',
+    ),
     build: (text, match) => ({ kind: 'remember', fact: text.span(match, 1) }),
   },
   {
-    pattern: new RegExp(String.raw`(?:(?:ban |em )?(?:nho|biet) (?:gi|nhung gi|duoc gi)(?: ve)?|what do (?:you|we) (?:know|remember)(?: about)?|what does (?:the )?customer (?:like|prefer)|(?:khach|customer)(?: nay)? (?:thich|like|prefer|hay mua|usually buy)s? (?:gi|what)|so thich(?: cua)?|preferences?(?: of)?)\s*(.*)$`, 'd'),
+    pattern: new RegExp(
+      String.raw`(?:(?:ban |em )?(?:nho|biet) (?:gi|nhung gi|duoc gi)(?: ve)?|what do (?:you|we) (?:know|remember)(?: about)?|what does (?:the )?customer (?:like|prefer)|(?:khach|customer)(?: nay)? (?:thich|like|prefer|hay mua|usually buy)s? (?:gi|what)|so thich(?: cua)?|preferences?(?: of)?)\s*(.*)$`,
+      'd',
+    ),
     build: (text, match) => ({ kind: 'recall', topic: specificTopic(text.span(match, 1)) }),
   },
   {
-    pattern: new RegExp(String.raw`^(?:khach|khach hang|customer|the customer)(?: nay)? (?:thich|hay mua|thuong mua|likes?|prefers?|usually buys?) (.+?) (?:gi|nao|loai nao|what)\s*[?.!]*$`, 'd'),
+    pattern: new RegExp(
+      String.raw`^(?:khach|khach hang|customer|the customer)(?: nay)? (?:thich|hay mua|thuong mua|likes?|prefers?|usually buys?) (.+?) (?:gi|nao|loai nao|what)\s*[?.!]*$`,
+      'd',
+    ),
     build: (text, match) => ({ kind: 'recall', topic: text.span(match, 1) }),
   },
   {
-    pattern: new RegExp(String.raw`^(?:xem|hien thi|kiem tra|mo|show|view|open|check|see|what'?s in|whats in)(?:\s+(?:lai|the|my|cai))?\s+${cartWords}\b|^${cartWords}(?:\s+(?:co gi|gom nhung gi|hien tai|now))?\s*[?.!]*$`, 'd'),
+    pattern: new RegExp(
+      String.raw`^(?:xem|hien thi|kiem tra|mo|show|view|open|check|see|what'?s in|whats in)(?:\s+(?:lai|the|my|cai))?\s+${cartWords}\b|^${cartWords}(?:\s+(?:co gi|gom nhung gi|hien tai|now))?\s*[?.!]*$`,
+      'd',
+    ),
     build: () => ({ kind: 'show_cart' }),
   },
   {
-    pattern: new RegExp(String.raw`^(?!.*\b(?:vao|into|to)\s+(?:the\s+)?${cartWords})(?:xoa|bo|loai bo|huy|remove|delete|take out|drop)\s+(.+?)(?:\s+(?:ra\s+)?(?:khoi|from|out of)\s+(?:the\s+|my\s+)?${cartWords}.*)?$`, 'd'),
+    pattern: new RegExp(
+      String.raw`^(?!.*\b(?:vao|into|to)\s+(?:the\s+)?${cartWords})(?:xoa|bo|loai bo|huy|remove|delete|take out|drop)\s+(.+?)(?:\s+(?:ra\s+)?(?:khoi|from|out of)\s+(?:the\s+|my\s+)?${cartWords}.*)?$`,
+      'd',
+    ),
     build: (text, match) => ({ kind: 'remove', query: text.span(match, 1) }),
   },
   {
-    pattern: new RegExp(String.raw`^(?:doi|sua|cap nhat|chinh|change|set|update|make)\s+(?:so luong\s+|the quantity of\s+|quantity of\s+)?(.+?)\s+(?:thanh|len|xuong|con|to|=)\s+${quantity}\b`, 'd'),
+    pattern: new RegExp(
+      String.raw`^(?:doi|sua|cap nhat|chinh|change|set|update|make)\s+(?:so luong\s+|the quantity of\s+|quantity of\s+)?(.+?)\s+(?:thanh|len|xuong|con|to|=)\s+${quantity}\b`,
+      'd',
+    ),
     build: (text, match) => ({ kind: 'update', query: text.span(match, 1), quantity: toQuantity(match[2]) }),
   },
   {
@@ -126,7 +171,10 @@ const rules: Rule[] = [
     build: (text, match) => ({ kind: 'add', query: text.span(match, 2), quantity: toQuantity(match[1]) }),
   },
   {
-    pattern: new RegExp(String.raw`(?:nguyen lieu|ingredients?)(?:\s+(?:de|cho|nau|lam|mon|for|to make|of|a|the))*\s+(.+)$|^(?:nau|lam|cook|make)\s+(.+?)\s+(?:can|mua|need)`, 'd'),
+    pattern: new RegExp(
+      String.raw`(?:nguyen lieu|ingredients?)(?:\s+(?:de|cho|nau|lam|mon|for|to make|of|a|the))*\s+(.+)$|^(?:nau|lam|cook|make)\s+(.+?)\s+(?:can|mua|need)`,
+      'd',
+    ),
     build: (text, match) => ({ kind: 'ingredients', dish: text.span(match, match[1] === undefined ? 2 : 1) }),
   },
   {
@@ -134,11 +182,17 @@ const rules: Rule[] = [
     build: (text, match) => ({ kind: 'compare', first: text.span(match, 1), second: text.span(match, 2) }),
   },
   {
-    pattern: new RegExp(String.raw`^(?:xem\s+|cho xem\s+|show\s+|give\s+)?(?:chi tiet|thong tin|mo ta|details?|info|information|describe)(?:\s+(?:ve|cua|of|about|for|san pham))*\s+(.+)$`, 'd'),
+    pattern: new RegExp(
+      String.raw`^(?:xem\s+|cho xem\s+|show\s+|give\s+)?(?:chi tiet|thong tin|mo ta|details?|info|information|describe)(?:\s+(?:ve|cua|of|about|for|san pham))*\s+(.+)$`,
+      'd',
+    ),
     build: (text, match) => ({ kind: 'details', query: text.span(match, 1) }),
   },
   {
-    pattern: new RegExp(String.raw`^(?:tim kiem|tim|kiem|tra cuu|co ban|co|search(?: for)?|find|look for|looking for|do (?:you|we) (?:have|sell)|how much (?:is|are)|gia(?: cua)?|gia bao nhieu)\s+(.+?)(?:\s+(?:khong|ko|gia bao nhieu|bao nhieu tien))?\s*[?.!]*$`, 'd'),
+    pattern: new RegExp(
+      String.raw`^(?:tim kiem|tim|kiem|tra cuu|co ban|co|search(?: for)?|find|look for|looking for|do (?:you|we) (?:have|sell)|how much (?:is|are)|gia(?: cua)?|gia bao nhieu)\s+(.+?)(?:\s+(?:khong|ko|gia bao nhieu|bao nhieu tien))?\s*[?.!]*$`,
+      'd',
+    ),
     build: (text, match) => ({ kind: 'search', query: text.span(match, 1) }),
   },
   {

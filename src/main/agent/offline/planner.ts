@@ -1,6 +1,6 @@
 import { TRANSFER_TOOL_NAME } from '../agent';
 import { AGENT_NAMES } from '../agents';
-import { foldAccents } from '../../../shared/text';
+import { foldAccents } from '@shared/text';
 import { estimateRequestTokens, estimateTokens, type ModelChunk, type ModelClient, type ModelContent, type ModelRequest } from '../model';
 import { answers, cartText, productLine, type CartFacts } from './answers';
 import { ingredientsFor } from './dishes';
@@ -82,7 +82,11 @@ function decide(request: ModelRequest): Decision {
   if (last && last.name !== TRANSFER_TOOL_NAME && isFailure(last.response)) {
     return { text: t.failed(String((last.response.error as { message?: unknown }).message ?? '')) };
   }
-  return plan(intent, turn.steps.filter((step) => step.name !== TRANSFER_TOOL_NAME), request);
+  return plan(
+    intent,
+    turn.steps.filter((step) => step.name !== TRANSFER_TOOL_NAME),
+    request,
+  );
 }
 
 /** The next call for this intent given the calls already made this turn, or the final answer. */
@@ -267,7 +271,8 @@ function memoryKeyFor(fact: string): string {
 
 /** Words that say "a memory" rather than what it is about. */
 function topicWords(topic: string): string {
-  const filler = /\b(?:so thich|thong tin|ghi nho|viec|dieu|rang|la|khach|khach hang|thich|preference|preferences|that|the|customer|likes?|about|info)\b/g;
+  const filler =
+    /\b(?:so thich|thong tin|ghi nho|viec|dieu|rang|la|khach|khach hang|thich|preference|preferences|that|the|customer|likes?|about|info)\b/g;
   const folded = foldAccents(topic).replace(filler, ' ').replace(/\s+/g, ' ').trim();
   return folded || topic;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { TOOL_NAMES } from '../../../shared/agentNames';
-import type { Cart } from '../../../shared/commerce';
-import { isAppError } from '../../../shared/errors';
+import { TOOL_NAMES } from '@shared/agentNames';
+import type { Cart } from '@shared/commerce';
+import { isAppError } from '@shared/errors';
 import { FunctionTool, type ToolContext, type ToolResult } from '../tool';
 import type { CommercePort } from '../ports';
 

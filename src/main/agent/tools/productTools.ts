@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { TOOL_NAMES } from '../../../shared/agentNames';
-import type { ProductDetail, ProductSearchResult, ProductSummary } from '../../../shared/commerce';
+import { TOOL_NAMES } from '@shared/agentNames';
+import type { ProductDetail, ProductSearchResult, ProductSummary } from '@shared/commerce';
 import { FunctionTool, type ToolResult } from '../tool';
 import type { CommercePort } from '../ports';
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { foldAccents } from '../../../shared/text';
+import { foldAccents } from '@shared/text';
 import { tokenize } from '../text';
 import type { DemoCatalog, DemoCategory, DemoProduct } from './catalog';
 
@@ -125,7 +125,11 @@ export class DemoResolvers {
       createEmptyCart: () => this.newCart().id,
       addProductsToCart: (args: { cartId: string; cartItems: { sku: string; quantity: number }[]; use_art_no?: boolean | null }) =>
         this.addProducts(args.cartId, args.cartItems, args.use_art_no === true),
-      updateCartItems: ({ input }: { input?: { cart_id: string; cart_items: ({ cart_item_uid?: string | null; quantity?: number | null } | null)[] } | null }) => {
+      updateCartItems: ({
+        input,
+      }: {
+        input?: { cart_id: string; cart_items: ({ cart_item_uid?: string | null; quantity?: number | null } | null)[] } | null;
+      }) => {
         if (!input) throw storeError('Required parameter "cart_id" is missing.', 'graphql-input');
         const cart = this.cartOf(input.cart_id);
         for (const change of input.cart_items) {
@@ -193,10 +197,7 @@ export class DemoResolvers {
     const total = matches.length;
     const totalPages = Math.ceil(total / args.pageSize);
     if (total > 0 && args.currentPage > totalPages) {
-      throw storeError(
-        `currentPage value ${args.currentPage} specified is greater than the ${totalPages} page(s) available.`,
-        'graphql-input',
-      );
+      throw storeError(`currentPage value ${args.currentPage} specified is greater than the ${totalPages} page(s) available.`, 'graphql-input');
     }
     const page = matches.slice((args.currentPage - 1) * args.pageSize, args.currentPage * args.pageSize);
     return {
@@ -250,7 +251,9 @@ export class DemoResolvers {
     const pick = (category: DemoCategory) => {
       const test = (value: string, condition: FilterEq | undefined) =>
         !condition || (condition.eq ? condition.eq === value : (condition.in ?? []).includes(value));
-      return test(String(category.id), filters?.ids) && test(category.uid, filters?.category_uid) && test(String(category.parentId), filters?.parent_id);
+      return (
+        test(String(category.id), filters?.ids) && test(category.uid, filters?.category_uid) && test(String(category.parentId), filters?.parent_id)
+      );
     };
     const found = filters ? all.filter(pick) : [this.catalog.root];
     return found.map((category) => this.categoryView(category));

@@ -6,10 +6,4 @@ import { agentMigration } from './004_agent';
 import { agentCachedTokensMigration } from './005_agent_cached_tokens';
 
 /** Every schema step of the app's one SQLite file, in version order. */
-export const migrations: readonly Migration[] = [
-  coreMigration,
-  memoryMigration,
-  commerceMigration,
-  agentMigration,
-  agentCachedTokensMigration,
-];
+export const migrations: readonly Migration[] = [coreMigration, memoryMigration, commerceMigration, agentMigration, agentCachedTokensMigration];

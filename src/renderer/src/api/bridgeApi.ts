@@ -1,6 +1,6 @@
-import type { WindowApi } from '../../../shared/contract';
-import { isChannelName, isEventName, type EventName } from '../../../shared/contract/names';
-import type { Result } from '../../../shared/errors';
+import type { WindowApi } from '@shared/contract';
+import { isChannelName, isEventName, type EventName } from '@shared/contract/names';
+import type { Result } from '@shared/errors';
 
 const TOKEN_KEY = 'mm-bridge-token';
 const MAX_RECONNECT_DELAY_MS = 10_000;

@@ -1,5 +1,5 @@
-import type { ChannelName, RequestOf, ResponseOf } from '../../../shared/contract';
-import type { AppErrorShape } from '../../../shared/errors';
+import type { ChannelName, RequestOf, ResponseOf } from '@shared/contract';
+import type { AppErrorShape } from '@shared/errors';
 
 /** A contract failure, thrown in the renderer so components can show `code`-specific messages. */
 export class ApiError extends Error {

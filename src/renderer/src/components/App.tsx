@@ -59,8 +59,7 @@ export function App() {
         <div className="topbar-end">
           {info && (
             <span className="muted" data-testid="app-mode">
-              {t(info.mode === 'bridge' ? 'mode.bridge' : 'mode.desktop')} · {t('info.version')} {info.version} · {t('info.store')}{' '}
-              {info.storeCode}
+              {t(info.mode === 'bridge' ? 'mode.bridge' : 'mode.desktop')} · {t('info.version')} {info.version} · {t('info.store')} {info.storeCode}
             </span>
           )}
           <button type="button" onClick={() => setSettingsOpen(true)}>

@@ -19,8 +19,16 @@ export function Banners() {
   return (
     <>
       {notice && (
-        <div className={`banner banner-${notice.level === 'error' ? 'error' : notice.level}`} role={notice.level === 'info' ? 'status' : 'alert'} data-testid="notice">
-          {notice.code === 'bridge_disconnected' ? t('notice.disconnected') : notice.code === 'bridge_reconnected' ? t('notice.reconnected') : notice.message}
+        <div
+          className={`banner banner-${notice.level === 'error' ? 'error' : notice.level}`}
+          role={notice.level === 'info' ? 'status' : 'alert'}
+          data-testid="notice"
+        >
+          {notice.code === 'bridge_disconnected'
+            ? t('notice.disconnected')
+            : notice.code === 'bridge_reconnected'
+              ? t('notice.reconnected')
+              : notice.message}
           <button type="button" className="banner-close" aria-label={t('settings.cancel')} onClick={() => setNotice(null)}>
             ×
           </button>

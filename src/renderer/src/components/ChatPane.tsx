@@ -1,10 +1,10 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { isAgentName, isCartToolName, isMemoryToolName, isProductToolName } from '../../../shared/agentNames';
-import type { SearchStep } from '../../../shared/commerce';
-import type { TokenCounts } from '../../../shared/contract/usage';
-import type { Language } from '../../../shared/settings';
+import { isAgentName, isCartToolName, isMemoryToolName, isProductToolName } from '@shared/agentNames';
+import type { SearchStep } from '@shared/commerce';
+import type { TokenCounts } from '@shared/contract/usage';
+import type { Language } from '@shared/settings';
 import { formatCount } from '../format';
 import { useT, type Translate } from '../i18n';
 import type { StringKey } from '../i18n/strings';
@@ -219,7 +219,15 @@ function MessageList(props: {
   }
 
   return (
-    <div className="message-list" ref={scroller} onScroll={onScroll} role="log" aria-label={t('chat.messages')} data-testid="message-list" data-count={items.length}>
+    <div
+      className="message-list"
+      ref={scroller}
+      onScroll={onScroll}
+      role="log"
+      aria-label={t('chat.messages')}
+      data-testid="message-list"
+      data-count={items.length}
+    >
       {loadingOlder && <div className="muted loading-older">{t('chat.loadingOlder')}</div>}
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {virtualizer.getVirtualItems().map((row) => (
@@ -238,7 +246,17 @@ function MessageList(props: {
   );
 }
 
-const knownErrors = new Set(['busy', 'timeout', 'store_unavailable', 'rate_limited', 'circuit_open', 'model_error', 'tool_error', 'storage_unavailable', 'quota_exceeded']);
+const knownErrors = new Set([
+  'busy',
+  'timeout',
+  'store_unavailable',
+  'rate_limited',
+  'circuit_open',
+  'model_error',
+  'tool_error',
+  'storage_unavailable',
+  'quota_exceeded',
+]);
 
 /** A localized title for the error's kind; the message from main says the specifics. */
 function errorTitle(t: Translate, code: string): string {

@@ -10,7 +10,13 @@ export function CustomerBar() {
   const t = useT();
   const language = useAppStore((state) => state.language);
   const { customerId, sessionId, sessions, recent, error } = useCustomerStore(
-    useShallow((state) => ({ customerId: state.customerId, sessionId: state.sessionId, sessions: state.sessions, recent: state.recent, error: state.error })),
+    useShallow((state) => ({
+      customerId: state.customerId,
+      sessionId: state.sessionId,
+      sessions: state.sessions,
+      recent: state.recent,
+      error: state.error,
+    })),
   );
   const { openCustomer, selectSession, newSession, deleteSession } = useCustomerStore(
     useShallow((state) => ({

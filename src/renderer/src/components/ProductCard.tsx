@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ToolProduct } from '../../../shared/contract/toolResults';
+import type { ToolProduct } from '@shared/contract/toolResults';
 import { formatVnd } from '../format';
 import { useT } from '../i18n';
 import { useCartStore } from '../store/cartStore';

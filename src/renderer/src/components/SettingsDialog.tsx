@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { geminiLimits, geminiModels, languages, type Language, type QuotaSettings, type SettingsPatch } from '../../../shared/settings';
+import { geminiLimits, geminiModels, languages, type Language, type QuotaSettings, type SettingsPatch } from '@shared/settings';
 import { fieldErrors, type FieldIssue } from '../api/client';
 import { formatCount } from '../format';
 import { useT, type Translate } from '../i18n';
@@ -83,10 +83,7 @@ export function SettingsDialog() {
       storeCode: settings.storeCode,
       language: settings.language,
       demoStore: settings.demoStore,
-      ...(Object.fromEntries(quotaFields.map(({ key, unit }) => [key, String(settings.quotas[key] / unit)])) as Record<
-        keyof QuotaSettings,
-        string
-      >),
+      ...(Object.fromEntries(quotaFields.map(({ key, unit }) => [key, String(settings.quotas[key] / unit)])) as Record<keyof QuotaSettings, string>),
     });
     setErrors(new Map());
     setStatus(null);

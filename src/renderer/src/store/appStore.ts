@@ -1,7 +1,7 @@
 import { create } from 'zustand';
-import type { AppInfo, AppNotice } from '../../../shared/contract/app';
-import type { UsageReport } from '../../../shared/contract/usage';
-import type { Language, SettingsPatch, SettingsView } from '../../../shared/settings';
+import type { AppInfo, AppNotice } from '@shared/contract/app';
+import type { UsageReport } from '@shared/contract/usage';
+import type { Language, SettingsPatch, SettingsView } from '@shared/settings';
 import { call } from '../api/client';
 
 export type Pane = 'chat' | 'cart' | 'memory';

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Cart, CartChanged, CartResult } from '../../../shared/commerce';
+import type { Cart, CartChanged, CartResult } from '@shared/commerce';
 import { call } from '../api/client';
 
 export type SyncState = 'idle' | 'syncing' | 'synced' | 'failed';

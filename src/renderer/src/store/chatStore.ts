@@ -1,9 +1,9 @@
 import { create } from 'zustand';
-import type { ChatEvent } from '../../../shared/contract/chat';
-import type { SessionEvent } from '../../../shared/contract/memory';
-import { toolProducts, type ToolProduct } from '../../../shared/contract/toolResults';
-import type { TokenCounts, UsageTotals } from '../../../shared/contract/usage';
-import type { SearchStep } from '../../../shared/commerce';
+import type { ChatEvent } from '@shared/contract/chat';
+import type { SessionEvent } from '@shared/contract/memory';
+import { toolProducts, type ToolProduct } from '@shared/contract/toolResults';
+import type { TokenCounts, UsageTotals } from '@shared/contract/usage';
+import type { SearchStep } from '@shared/commerce';
 import { ApiError, call } from '../api/client';
 
 export type ChatItem =
@@ -184,7 +184,13 @@ export const useChatStore = create<ChatState>()((set, get) => ({
       set({
         items: [
           ...get().items,
-          { id: `error-${now}`, kind: 'error', code: failure?.code ?? 'internal', message: error instanceof Error ? error.message : String(error), retryText: text },
+          {
+            id: `error-${now}`,
+            kind: 'error',
+            code: failure?.code ?? 'internal',
+            message: error instanceof Error ? error.message : String(error),
+            retryText: text,
+          },
         ],
         run: get().run?.runId === runId ? null : get().run,
       });
@@ -253,7 +259,10 @@ export const useChatStore = create<ChatState>()((set, get) => ({
         return;
       case 'usage': {
         const { promptTokens, outputTokens, cachedTokens, totalTokens, modelCalls, estimated } = event;
-        set({ run, turnUsage: { ...get().turnUsage, [event.runId]: { promptTokens, outputTokens, cachedTokens, totalTokens, modelCalls, estimated } } });
+        set({
+          run,
+          turnUsage: { ...get().turnUsage, [event.runId]: { promptTokens, outputTokens, cachedTokens, totalTokens, modelCalls, estimated } },
+        });
         return;
       }
       case 'error':

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { SessionView } from '../../../shared/contract/memory';
+import type { SessionView } from '@shared/contract/memory';
 import { call } from '../api/client';
 
 const RECENT_KEY = 'mm-recent-customers';

@@ -12,7 +12,7 @@ import type {
   QuotaWarning,
   SessionView,
   SummaryView,
-} from '../../../shared/contract/memory';
+} from '@shared/contract/memory';
 import { call } from '../api/client';
 
 export interface MemoryFilters {

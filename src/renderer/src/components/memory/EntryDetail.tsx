@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { JsonValue } from '../../../../shared/contract/memory';
+import type { JsonValue } from '@shared/contract/memory';
 import { formatBytes, formatDateTime } from '../../format';
 import { useT } from '../../i18n';
 import { useAppStore } from '../../store/appStore';
@@ -63,7 +63,15 @@ export function EntryDetail() {
         <dd data-testid="entry-provenance">{provenance}</dd>
       </dl>
       <label htmlFor="entry-value">{t('memory.value')}</label>
-      <textarea id="entry-value" className="json-editor" rows={10} value={draft} spellCheck={false} aria-invalid={invalid} onChange={(event) => setDraft(event.target.value)} />
+      <textarea
+        id="entry-value"
+        className="json-editor"
+        rows={10}
+        value={draft}
+        spellCheck={false}
+        aria-invalid={invalid}
+        onChange={(event) => setDraft(event.target.value)}
+      />
       {invalid && (
         <div className="field-error" role="alert">
           {t('memory.invalidJson')}

@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
-import type { MemoryEntryView } from '../../../../shared/contract/memory';
+import type { MemoryEntryView } from '@shared/contract/memory';
 import { useT } from '../../i18n';
 import { EntryRow, ROW_HEIGHT } from './EntryRow';
 

@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import type { MemoryEntryView } from '../../../../shared/contract/memory';
+import type { MemoryEntryView } from '@shared/contract/memory';
 import { formatAge, formatBytes } from '../../format';
 import { useT } from '../../i18n';
 import { useAppStore } from '../../store/appStore';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { memoryTiers, type MemoryTier } from '../../../../shared/contract/memory';
+import { memoryTiers, type MemoryTier } from '@shared/contract/memory';
 import { formatBytes, formatDateTime } from '../../format';
 import { useT } from '../../i18n';
 import { useAppStore } from '../../store/appStore';
@@ -35,7 +35,11 @@ export function MemoryFilters() {
     <div className="memory-filters">
       <label>
         <span className="visually-hidden">{t('memory.customer')}</span>
-        <select value={filters.userId} onChange={(event) => void setFilters({ userId: event.target.value, sessionId: '' })} aria-label={t('memory.customer')}>
+        <select
+          value={filters.userId}
+          onChange={(event) => void setFilters({ userId: event.target.value, sessionId: '' })}
+          aria-label={t('memory.customer')}
+        >
           <option value="">{t('memory.allCustomers')}</option>
           {customers.map((id) => (
             <option key={id} value={id}>
@@ -57,7 +61,11 @@ export function MemoryFilters() {
           </option>
         ))}
       </select>
-      <select aria-label={t('memory.tier')} value={filters.tier} onChange={(event) => void setFilters({ tier: event.target.value as MemoryTier | '' })}>
+      <select
+        aria-label={t('memory.tier')}
+        value={filters.tier}
+        onChange={(event) => void setFilters({ tier: event.target.value as MemoryTier | '' })}
+      >
         <option value="">{t('memory.allTiers')}</option>
         {memoryTiers.map((tier) => (
           <option key={tier} value={tier}>
@@ -65,7 +73,14 @@ export function MemoryFilters() {
           </option>
         ))}
       </select>
-      <input type="search" aria-label={t('memory.search')} placeholder={t('memory.search')} value={query} maxLength={200} onChange={(event) => setQuery(event.target.value)} />
+      <input
+        type="search"
+        aria-label={t('memory.search')}
+        placeholder={t('memory.search')}
+        value={query}
+        maxLength={200}
+        onChange={(event) => setQuery(event.target.value)}
+      />
       <input
         aria-label={t('memory.keyFilter')}
         placeholder={t('memory.keyFilter')}
@@ -73,14 +88,22 @@ export function MemoryFilters() {
         maxLength={256}
         onChange={(event) => void setFilters({ keyContains: event.target.value })}
       />
-      <select aria-label={t('memory.sizeFilter')} value={filters.minBytes} onChange={(event) => void setFilters({ minBytes: Number(event.target.value) })}>
+      <select
+        aria-label={t('memory.sizeFilter')}
+        value={filters.minBytes}
+        onChange={(event) => void setFilters({ minBytes: Number(event.target.value) })}
+      >
         {[0, 1024, 10 * 1024, 100 * 1024, 1024 * 1024].map((bytes) => (
           <option key={bytes} value={bytes}>
             {bytes === 0 ? t('memory.anySize') : `≥ ${formatBytes(bytes, language)}`}
           </option>
         ))}
       </select>
-      <select aria-label={t('memory.ageFilter')} value={filters.olderThanDays} onChange={(event) => void setFilters({ olderThanDays: Number(event.target.value) })}>
+      <select
+        aria-label={t('memory.ageFilter')}
+        value={filters.olderThanDays}
+        onChange={(event) => void setFilters({ olderThanDays: Number(event.target.value) })}
+      >
         {[0, 1, 7, 30].map((days) => (
           <option key={days} value={days}>
             {days === 0 ? t('memory.anyAge') : t('memory.olderThan', { days })}

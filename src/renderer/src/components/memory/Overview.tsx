@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import { maintenanceTasks } from '../../../../shared/contract/memory';
+import { maintenanceTasks } from '@shared/contract/memory';
 import { formatBytes, formatDateTime } from '../../format';
 import { useT } from '../../i18n';
 import { useAppStore } from '../../store/appStore';
@@ -87,7 +87,13 @@ export function Overview() {
                   </summary>
                   <pre className="json-view">
                     {JSON.stringify(
-                      { summary: summary.summary, key_facts: summary.key_facts, user_preferences: summary.user_preferences, important_events: summary.important_events, timestamp: summary.timestamp },
+                      {
+                        summary: summary.summary,
+                        key_facts: summary.key_facts,
+                        user_preferences: summary.user_preferences,
+                        important_events: summary.important_events,
+                        timestamp: summary.timestamp,
+                      },
                       null,
                       2,
                     )}
