@@ -11,12 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createMemory, limitsFromQuotas, type MemoryLimits, type MemoryModule } from '../src/main/memory';
-import { foldAccents } from '../src/shared/text';
+import { foldAccents } from '@shared/text';
 import { indexColumns } from '../src/main/memory/search/searchIndex';
 import { openDatabase, type Db } from '../src/main/storage/database';
 import { migrations } from '../src/main/storage/migrations';
-import type { SessionEvent } from '../src/shared/contract/memory';
-import { defaultSettings } from '../src/shared/settings';
+import type { SessionEvent } from '@shared/contract/memory';
+import { defaultSettings } from '@shared/settings';
 import { round } from './_stats';
 
 const MB = 1024 * 1024;
@@ -24,11 +24,26 @@ const MB = 1024 * 1024;
 // ---- generated Vietnamese shopping data -------------------------------------------------------
 
 const products = [
-  'Sữa tươi Vinamilk không đường 1L', 'Sữa tươi TH True Milk ít đường 180ml', 'Gạo ST25 túi 5kg', 'Nước mắm Nam Ngư 500ml',
-  'Dầu ăn Tường An 2L', 'Bia Sài Gòn Special thùng 24 lon', 'Mì Hảo Hảo tôm chua cay thùng 30 gói', 'Cà phê Trung Nguyên G7 hộp 18 gói',
-  'Nước suối Lavie 500ml thùng 24 chai', 'Trứng gà Ba Huân hộp 10 quả', 'Thịt heo ba rọi 1kg', 'Cá hồi Na Uy phi lê 500g',
-  'Rau muống 500g', 'Đường Biên Hòa 1kg', 'Bột giặt OMO 4.5kg', 'Nước rửa chén Sunlight chanh 3.6kg', 'Bánh quy Cosy 336g',
-  'Kẹo dẻo Haribo 200g', 'Trà xanh Không Độ 455ml', 'Xúc xích Đức Việt 500g',
+  'Sữa tươi Vinamilk không đường 1L',
+  'Sữa tươi TH True Milk ít đường 180ml',
+  'Gạo ST25 túi 5kg',
+  'Nước mắm Nam Ngư 500ml',
+  'Dầu ăn Tường An 2L',
+  'Bia Sài Gòn Special thùng 24 lon',
+  'Mì Hảo Hảo tôm chua cay thùng 30 gói',
+  'Cà phê Trung Nguyên G7 hộp 18 gói',
+  'Nước suối Lavie 500ml thùng 24 chai',
+  'Trứng gà Ba Huân hộp 10 quả',
+  'Thịt heo ba rọi 1kg',
+  'Cá hồi Na Uy phi lê 500g',
+  'Rau muống 500g',
+  'Đường Biên Hòa 1kg',
+  'Bột giặt OMO 4.5kg',
+  'Nước rửa chén Sunlight chanh 3.6kg',
+  'Bánh quy Cosy 336g',
+  'Kẹo dẻo Haribo 200g',
+  'Trà xanh Không Độ 455ml',
+  'Xúc xích Đức Việt 500g',
 ];
 const openers = ['Chào em', 'Em ơi', 'Cho chị hỏi', 'Anh cần mua', 'Bên mình còn', 'Cho anh đặt'];
 const wishes = ['không đường', 'ít béo', 'loại lớn', 'giao buổi chiều', 'xuất hóa đơn công ty', 'giá sỉ', 'hàng mới về'];
@@ -47,8 +62,18 @@ function conversation(seed: number, turns: number): Omit<SessionEvent, 'id' | 't
   for (let t = 0; t < turns; t++) {
     const product = products[pick(products.length)]!;
     const qty = 1 + pick(12);
-    events.push({ author: 'user', kind: 'message', content: `${openers[pick(openers.length)]}, ${product} còn không? Lấy ${qty} cái, ${wishes[pick(wishes.length)]} nhé.`, timestamp: t * 2 });
-    events.push({ author: 'product_agent', kind: 'tool_call', content: { name: 'search_products', args: { query: foldAccents(product), pageSize: 5 } }, timestamp: t * 2 });
+    events.push({
+      author: 'user',
+      kind: 'message',
+      content: `${openers[pick(openers.length)]}, ${product} còn không? Lấy ${qty} cái, ${wishes[pick(wishes.length)]} nhé.`,
+      timestamp: t * 2,
+    });
+    events.push({
+      author: 'product_agent',
+      kind: 'tool_call',
+      content: { name: 'search_products', args: { query: foldAccents(product), pageSize: 5 } },
+      timestamp: t * 2,
+    });
     events.push({
       author: 'tool',
       kind: 'tool_result',
@@ -71,7 +96,12 @@ function conversation(seed: number, turns: number): Omit<SessionEvent, 'id' | 't
  * Alternates baseline and project in short rounds so machine noise (this host is shared) hits both
  * alike; the ratio is the median of the rounds' ratios, the ops/s are over all rounds.
  */
-function compare(project: (i: number) => void, baseline: (i: number) => void, perRound: number, rounds = 12): { project: number; baseline: number; ratio: number } {
+function compare(
+  project: (i: number) => void,
+  baseline: (i: number) => void,
+  perRound: number,
+  rounds = 12,
+): { project: number; baseline: number; ratio: number } {
   let projectMs = 0;
   let baselineMs = 0;
   const ratios: number[] = [];
@@ -119,7 +149,10 @@ function goalSummary(figures: Record<string, unknown>): Record<string, unknown> 
     (Object.keys(GOALS) as (keyof typeof GOALS)[]).map((name) => {
       const figure = figures[name] as Record<string, unknown> | undefined;
       const goal = GOALS[name];
-      return [name, { [goal.on]: figure?.[goal.on], goal: 'atLeast' in goal ? `>= ${goal.atLeast}` : `<= ${goal.atMost}`, met: figure?.met ?? false }];
+      return [
+        name,
+        { [goal.on]: figure?.[goal.on], goal: 'atLeast' in goal ? `>= ${goal.atLeast}` : `<= ${goal.atMost}`, met: figure?.met ?? false },
+      ];
     }),
   );
 }
@@ -134,7 +167,6 @@ function latencyMs(run: (i: number) => void, count: number): { p50: number; p95:
   samples.sort((a, b) => a - b);
   return { p50: round(samples[Math.floor(count / 2)]!, 3), p95: round(samples[Math.floor(count * 0.95)]!, 3) };
 }
-
 
 function open(dir: string, name: string): Db {
   return openDatabase(path.join(dir, name), migrations).db;
@@ -165,18 +197,25 @@ export default async function memoryBench(): Promise<Record<string, unknown>> {
       'INSERT INTO memory_events (session_row, event_id, author, kind, content, turn_id, timestamp, bytes) VALUES (1, ?, ?, ?, ?, ?, ?, ?)',
     );
     const turns = conversation(7, 2000);
-    figures.appendEvent = withGoal('appendEvent', compare(
-      (i) => {
-        const event = turns[i % turns.length]!;
-        m.sessions.appendEvent({ userId: 'khách-1', sessionId: 'quầy-1', event: { id: `e${i}`, author: event.author, kind: event.kind, content: event.content, turnId: `t${i >> 2}`, timestamp: i } });
-      },
-      (i) => {
-        const event = turns[i % turns.length]!;
-        const json = JSON.stringify(event.content);
-        rawInsertEvent.run(`e${i}`, event.author, event.kind, json, `t${i >> 2}`, i, json.length);
-      },
-      2000,
-    ));
+    figures.appendEvent = withGoal(
+      'appendEvent',
+      compare(
+        (i) => {
+          const event = turns[i % turns.length]!;
+          m.sessions.appendEvent({
+            userId: 'khách-1',
+            sessionId: 'quầy-1',
+            event: { id: `e${i}`, author: event.author, kind: event.kind, content: event.content, turnId: `t${i >> 2}`, timestamp: i },
+          });
+        },
+        (i) => {
+          const event = turns[i % turns.length]!;
+          const json = JSON.stringify(event.content);
+          rawInsertEvent.run(`e${i}`, event.author, event.kind, json, `t${i >> 2}`, i, json.length);
+        },
+        2000,
+      ),
+    );
     // Messages are indexed for search in batches after the appends; count that work too.
     const indexStarted = performance.now();
     m.indexPending();
@@ -185,7 +224,9 @@ export default async function memoryBench(): Promise<Record<string, unknown>> {
     const withIndex = 24000 / (24000 / appended.project + indexMs / 1000);
     figures.appendEventIncludingSearchIndexing = { project: Math.round(withIndex), ratio: round(withIndex / appended.baseline, 2) };
 
-    const rawLast20 = raw.prepare('SELECT seq, event_id, author, kind, content, turn_id, timestamp FROM memory_events WHERE session_row = ? ORDER BY seq DESC LIMIT 20');
+    const rawLast20 = raw.prepare(
+      'SELECT seq, event_id, author, kind, content, turn_id, timestamp FROM memory_events WHERE session_row = ? ORDER BY seq DESC LIMIT 20',
+    );
     figures.getSessionLast20Hot = compare(
       () => m.sessions.getSession({ userId: 'khách-1', sessionId: 'quầy-1', numRecentEvents: 20 }),
       () => rawLast20.all(1),
@@ -203,11 +244,14 @@ export default async function memoryBench(): Promise<Record<string, unknown>> {
     const uncached = module(db, { hotCapBytes: 1 });
     // Event contents are parsed when first read: against raw rows (content left as JSON text) the
     // project reads none either; against rows with parsed contents it reads every event's content.
-    figures.getSessionLast20Sql = withGoal('getSessionLast20Sql', compare(
-      (i) => uncached.sessions.getSession({ userId: 'khách-2', sessionId: `s${i % sessionsCount}`, numRecentEvents: 20 }),
-      () => rawLast20.all(1),
-      1000,
-    ));
+    figures.getSessionLast20Sql = withGoal(
+      'getSessionLast20Sql',
+      compare(
+        (i) => uncached.sessions.getSession({ userId: 'khách-2', sessionId: `s${i % sessionsCount}`, numRecentEvents: 20 }),
+        () => rawLast20.all(1),
+        1000,
+      ),
+    );
     let touched = 0;
     figures.getSessionLast20SqlVsRawParsed = compare(
       (i) => {
@@ -226,14 +270,17 @@ export default async function memoryBench(): Promise<Record<string, unknown>> {
        VALUES (?, '', ?, 'warm', 'none', ?, ?, ?, 0, 0, 0)`,
     );
     const valueOf = (i: number) => ({ sản_phẩm: products[i % products.length], số_lượng: 1 + (i % 9), ghi_chú: wishes[i % wishes.length] });
-    figures.memorize = withGoal('memorize', compare(
-      (i) => m.memory.memorize({ userId: `khách-${i % 50}` }, `ưa thích-${i}`, valueOf(i)),
-      (i) => {
-        const json = JSON.stringify(valueOf(i));
-        rawInsertEntry.run(`khách-${i % 50}`, `ưa thích-${i}`, json, json.length, json.length);
-      },
-      2000,
-    ));
+    figures.memorize = withGoal(
+      'memorize',
+      compare(
+        (i) => m.memory.memorize({ userId: `khách-${i % 50}` }, `ưa thích-${i}`, valueOf(i)),
+        (i) => {
+          const json = JSON.stringify(valueOf(i));
+          rawInsertEntry.run(`khách-${i % 50}`, `ưa thích-${i}`, json, json.length, json.length);
+        },
+        2000,
+      ),
+    );
     const memorizeIndexStarted = performance.now();
     m.indexPending();
     const memorized = figures.memorize as { project: number; baseline: number };
@@ -257,13 +304,20 @@ export default async function memoryBench(): Promise<Record<string, unknown>> {
     );
     const coldOnly = module(db, { hotEntryMaxBytes: 0, warmEntryMaxBytes: 0 });
     for (let i = 0; i < hotKeys; i++) coldOnly.memory.memorize({ userId: 'khách-lạnh' }, `k${i}`, valueOf(i));
-    const coldRows = db.prepare("SELECT key, value, codec, size, stored_bytes FROM memory_entries WHERE user_id = 'khách-lạnh'").all() as { key: string; value: Buffer; size: number; stored_bytes: number }[];
+    const coldRows = db.prepare("SELECT key, value, codec, size, stored_bytes FROM memory_entries WHERE user_id = 'khách-lạnh'").all() as {
+      key: string;
+      value: Buffer;
+      size: number;
+      stored_bytes: number;
+    }[];
     raw.transaction(() => {
       for (const row of coldRows) {
-        raw.prepare(
-          `INSERT INTO memory_entries (user_id, session_id, key, tier, codec, value, size, stored_bytes, created_at, updated_at, accessed_at)
+        raw
+          .prepare(
+            `INSERT INTO memory_entries (user_id, session_id, key, tier, codec, value, size, stored_bytes, created_at, updated_at, accessed_at)
            VALUES ('khách-lạnh', '', ?, 'cold', 'brotli', ?, ?, ?, 0, 0, 0)`,
-        ).run(row.key, row.value, row.size, row.stored_bytes);
+          )
+          .run(row.key, row.value, row.size, row.stored_bytes);
       }
     })();
     const cold = compare(
@@ -299,7 +353,11 @@ async function coldCompression(dir: string): Promise<Record<string, unknown>> {
     const userId = `khách-${c % 40}`;
     m.sessions.createSession({ userId, sessionId: `hội thoại-${c}` });
     for (const event of conversation(c + 1, 8 + (c % 20))) {
-      m.sessions.appendEvent({ userId, sessionId: `hội thoại-${c}`, event: { author: event.author, kind: event.kind, content: event.content, timestamp: 1000 + event.timestamp } });
+      m.sessions.appendEvent({
+        userId,
+        sessionId: `hội thoại-${c}`,
+        event: { author: event.author, kind: event.kind, content: event.content, timestamp: 1000 + event.timestamp },
+      });
     }
     m.sessions.closeSession({ userId, sessionId: `hội thoại-${c}` });
   }
@@ -310,11 +368,18 @@ async function coldCompression(dir: string): Promise<Record<string, unknown>> {
   const customers = Array.from({ length: 40 }, (_, c) => `khách-${c}`);
   const liveEvents = customers.map((userId) => m.memory.exportUserData(userId).sessions.map((session) => session.events));
   const report = await m.memory.runMaintenance('summarize');
-  const cold = db.prepare('SELECT sum(transcript_bytes) AS transcript, sum(stored_bytes) AS stored FROM memory_summaries').get() as { transcript: number; stored: number };
+  const cold = db.prepare('SELECT sum(transcript_bytes) AS transcript, sum(stored_bytes) AS stored FROM memory_summaries').get() as {
+    transcript: number;
+    stored: number;
+  };
   // Everything the rows keep, counted from the columns themselves: the summary JSON and the blob.
-  const kept = db.prepare('SELECT sum(length(transcript)) AS transcript, sum(length(CAST(summary AS BLOB))) AS summary FROM memory_summaries').get() as { transcript: number; summary: number };
+  const kept = db
+    .prepare('SELECT sum(length(transcript)) AS transcript, sum(length(CAST(summary AS BLOB))) AS summary FROM memory_summaries')
+    .get() as { transcript: number; summary: number };
   // The export must still give back every event of every summarized conversation, exactly.
-  const archivedEvents = customers.map((userId) => m.memory.exportUserData(userId).sessions.map((session) => session.summaries.flatMap((summary) => summary.events)));
+  const archivedEvents = customers.map((userId) =>
+    m.memory.exportUserData(userId).sessions.map((session) => session.summaries.flatMap((summary) => summary.events)),
+  );
   const exportKeepsEveryEvent = JSON.stringify(archivedEvents) === JSON.stringify(liveEvents);
   const indexAfter = indexBytes();
   await m.close();
@@ -331,7 +396,11 @@ async function coldCompression(dir: string): Promise<Record<string, unknown>> {
     checkedBytes: kept.transcript + kept.summary,
     exportKeepsEveryEvent,
     consistent: exportKeepsEveryEvent && kept.transcript + kept.summary === cold.stored,
-    searchIndexBytes: { withEvents: indexBefore, withSummaries: indexAfter, note: 'not counted above: the search index is derived and shrinks as events are replaced' },
+    searchIndexBytes: {
+      withEvents: indexBefore,
+      withSummaries: indexAfter,
+      note: 'not counted above: the search index is derived and shrinks as events are replaced',
+    },
     longestSliceMs: round(report.longestSliceMs, 3),
   };
 }
@@ -385,7 +454,10 @@ async function atScale(dir: string): Promise<Record<string, unknown>> {
   }
   out.buildSecondsFor1M = round((performance.now() - buildStarted) / 1000, 2);
   const queries = ['sua tuoi', 'bia sai gon', 'gao st25', 'giao buoi chieu', 'ca phe'];
-  out.searchMemory_1M_ms = withGoal('searchMemory_1M_ms', latencyMs((i) => m.memory.searchMemory({ userId: `khách-${(i * 13) % users}` }, queries[i % queries.length]!), 100));
+  out.searchMemory_1M_ms = withGoal(
+    'searchMemory_1M_ms',
+    latencyMs((i) => m.memory.searchMemory({ userId: `khách-${(i * 13) % users}` }, queries[i % queries.length]!), 100),
+  );
   await m.close();
   db.pragma('wal_checkpoint(TRUNCATE)');
   const disk = fileBytes(file);
@@ -422,8 +494,12 @@ async function rssAfterOperations(dir: string, operations: number): Promise<Reco
       }
     } else if (op === 2) {
       const event = events[i % events.length]!;
-      m.sessions.appendEvent({ userId: `khách-${(i >> 2) % sessions % 20}`, sessionId: `s${(i >> 2) % sessions}`, event: { author: event.author, kind: event.kind, content: event.content } });
-    } else m.sessions.getSession({ userId: `khách-${(i >> 2) % sessions % 20}`, sessionId: `s${(i >> 2) % sessions}`, numRecentEvents: 20 });
+      m.sessions.appendEvent({
+        userId: `khách-${((i >> 2) % sessions) % 20}`,
+        sessionId: `s${(i >> 2) % sessions}`,
+        event: { author: event.author, kind: event.kind, content: event.content },
+      });
+    } else m.sessions.getSession({ userId: `khách-${((i >> 2) % sessions) % 20}`, sessionId: `s${(i >> 2) % sessions}`, numRecentEvents: 20 });
     if (i % 100_000 === 0) {
       m.indexPending();
       peak = Math.max(peak, process.memoryUsage().rss);

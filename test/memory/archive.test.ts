@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compress } from '../../src/main/memory/codec';
 import type { EventInput } from '../../src/main/memory/sessions/sessionService';
-import type { SessionEvent, SummaryRecord } from '../../src/shared/contract/memory';
+import type { SessionEvent, SummaryRecord } from '@shared/contract/memory';
 import { tempDir } from '../helpers/tempDir';
 import { DAY, ManualClock, openMemory } from './helpers';
 
@@ -35,7 +35,9 @@ describe('summarized conversations', () => {
     expect(m.memory.latestSummary('c1')).toEqual(exported.summaries.map(({ events: _events, ...record }) => record)[0]);
 
     // Everything kept for it is counted: the summary column and the compressed blob.
-    const row = m.db.prepare('SELECT length(CAST(summary AS BLOB)) AS summary, length(transcript) AS transcript, stored_bytes FROM memory_summaries').get() as Record<string, number>;
+    const row = m.db
+      .prepare('SELECT length(CAST(summary AS BLOB)) AS summary, length(transcript) AS transcript, stored_bytes FROM memory_summaries')
+      .get() as Record<string, number>;
     expect(row.stored_bytes).toBe(row.summary! + row.transcript!);
     expect(m.usage('c1', 'cold')).toEqual({ bytes: row.stored_bytes, entries: 1 });
     await m.shutdown();
@@ -44,7 +46,13 @@ describe('summarized conversations', () => {
   it('still read summaries stored before the archive layout (whole record in the row, a JSON array of events)', async () => {
     const m = openMemory(tempDir());
     m.sessions.createSession({ userId: 'c1', sessionId: 'old' });
-    const record: SummaryRecord = { summary: '3 messages in session old', key_facts: ['Giao 2 thùng.'], user_preferences: { thich: 'sữa tươi' }, important_events: [], timestamp: new Date(start).toISOString() };
+    const record: SummaryRecord = {
+      summary: '3 messages in session old',
+      key_facts: ['Giao 2 thùng.'],
+      user_preferences: { thich: 'sữa tươi' },
+      important_events: [],
+      timestamp: new Date(start).toISOString(),
+    };
     const events: SessionEvent[] = [{ id: 'a1b2', author: 'user', kind: 'message', content: 'Giao 2 thùng.', turnId: null, timestamp: start }];
     const sessionRow = (m.db.prepare("SELECT id FROM memory_sessions WHERE session_id = 'old'").get() as { id: number }).id;
     const transcript = compress(JSON.stringify(events));
@@ -66,7 +74,8 @@ describe('session events', () => {
     const m = openMemory(tempDir());
     m.sessions.createSession({ userId: 'c1', sessionId: 's1' });
     const ids = new Set<string>();
-    for (let i = 0; i < 500; i++) ids.add(m.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: { author: 'user', kind: 'message', content: `tin ${i}` } }).event.id);
+    for (let i = 0; i < 500; i++)
+      ids.add(m.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: { author: 'user', kind: 'message', content: `tin ${i}` } }).event.id);
     expect(ids.size).toBe(500);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(m.sessions.getSession({ userId: 'c1', sessionId: 's1' }).events.map((event) => event.id)).toEqual([...ids]);
@@ -77,7 +86,11 @@ describe('session events', () => {
     const m = openMemory(tempDir(), { limits: { hotCapBytes: 1 } });
     m.sessions.createSession({ userId: 'c1', sessionId: 's1' });
     const content = { items: [{ sku: 'MM1', tên: 'Sữa tươi' }], total: 32_000 };
-    const { event } = m.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: { author: 'tool', kind: 'tool_result', content, turnId: 't1', timestamp: 5 } });
+    const { event } = m.sessions.appendEvent({
+      userId: 'c1',
+      sessionId: 's1',
+      event: { author: 'tool', kind: 'tool_result', content, turnId: 't1', timestamp: 5 },
+    });
     const [read] = m.sessions.getSession({ userId: 'c1', sessionId: 's1', numRecentEvents: 5 }).events;
     expect(read).toEqual(event);
     expect(Object.keys(read!)).toEqual(['id', 'author', 'kind', 'content', 'turnId', 'timestamp']);

@@ -54,7 +54,9 @@ describe('durability', () => {
       // The usage ledger was written in the same transactions, so it matches the rows exactly.
       const ledger = m.db.prepare("SELECT bytes FROM memory_usage WHERE user_id = 'khách' AND tier = 'warm'").get() as { bytes: number };
       const actual = m.db
-        .prepare("SELECT (SELECT coalesce(sum(stored_bytes), 0) FROM memory_entries WHERE tier = 'warm') + (SELECT coalesce(sum(bytes), 0) FROM memory_events) AS bytes")
+        .prepare(
+          "SELECT (SELECT coalesce(sum(stored_bytes), 0) FROM memory_entries WHERE tier = 'warm') + (SELECT coalesce(sum(bytes), 0) FROM memory_events) AS bytes",
+        )
         .get() as { bytes: number };
       expect(ledger.bytes).toBe(actual.bytes);
       await m.shutdown();

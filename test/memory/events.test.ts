@@ -41,7 +41,9 @@ describe('memory events', () => {
     clock.advanceTo(clock.now() + 2 * HOUR);
     expect((await m.memory.runMaintenance('cleanup')).expiredDeleted).toBe(1);
     expect((await m.memory.runMaintenance('cleanup')).expiredDeleted).toBe(0); // nothing changed: no event
-    expect(changes.filter((change) => change.change === 'maintenance')).toEqual([{ userId: null, sessionId: null, key: null, change: 'maintenance' }]);
+    expect(changes.filter((change) => change.change === 'maintenance')).toEqual([
+      { userId: null, sessionId: null, key: null, change: 'maintenance' },
+    ]);
     m.memory.memorize({ userId: 'c1' }, 'lịch sử', incompressible(95 * KB));
     expect(warnings).toEqual([expect.objectContaining({ userId: 'c1', sessionId: null, quota: 'warm', limit: 100 * KB })]);
     await m.shutdown();
@@ -74,7 +76,9 @@ describe('memory events', () => {
       expect(services.memory!.memory.stats().limits).toMatchObject({ warmUserBytes: MB, coldUserBytes: MB });
       // Ten warm entries of 95 KB (kept plain) are over 90 % of the new 1 MB warm quota.
       for (let i = 0; i < 10; i++) {
-        expect(await services.dispatch('memory.put', { userId: 'c1', key: `k${i}`, value: incompressible(95 * KB, i + 1) }, call)).toMatchObject({ ok: true });
+        expect(await services.dispatch('memory.put', { userId: 'c1', key: `k${i}`, value: incompressible(95 * KB, i + 1) }, call)).toMatchObject({
+          ok: true,
+        });
       }
       expect(heard.filter((event) => event.name === 'memory.quotaWarning')).toEqual([
         { name: 'memory.quotaWarning', payload: expect.objectContaining({ userId: 'c1', quota: 'warm', limit: MB }) },

@@ -5,9 +5,9 @@ import { createMemory, limitsFromQuotas, type MemoryLimits, type MemoryModule } 
 import type { Summarizer } from '../../src/main/memory/summarizer';
 import { openDatabase, type Db } from '../../src/main/storage/database';
 import { migrations } from '../../src/main/storage/migrations';
-import { defaultSettings } from '../../src/shared/settings';
-import type { EventName } from '../../src/shared/contract';
-import type { MaintenanceReport } from '../../src/shared/contract/memory';
+import { defaultSettings } from '@shared/settings';
+import type { EventName } from '@shared/contract';
+import type { MaintenanceReport } from '@shared/contract/memory';
 
 export interface OpenedMemory extends MemoryModule {
   db: Db;
@@ -20,10 +20,7 @@ export interface OpenedMemory extends MemoryModule {
 }
 
 /** The real memory services on a real SQLite file in `dir`, with optional limits and clock. */
-export function openMemory(
-  dir: string,
-  options: { limits?: Partial<MemoryLimits>; clock?: Clock; summarizer?: Summarizer } = {},
-): OpenedMemory {
+export function openMemory(dir: string, options: { limits?: Partial<MemoryLimits>; clock?: Clock; summarizer?: Summarizer } = {}): OpenedMemory {
   const file = path.join(dir, 'memory.sqlite');
   const { db } = openDatabase(file, migrations);
   const bus = new EventBus();

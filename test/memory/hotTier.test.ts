@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HotTier, type HotEntry } from '../../src/main/memory/hotTier';
-import type { MemoryValueView } from '../../src/shared/contract/memory';
+import type { MemoryValueView } from '@shared/contract/memory';
 
 function entry(key: string, bytes: number): HotEntry {
   return { kind: 'entry', id: 1, bytes, result: { key } as MemoryValueView };
@@ -25,7 +25,12 @@ describe('hot tier', () => {
 
   it('tells scopes apart whatever the ids contain, __proto__ and quotes included', () => {
     const hot = new HotTier(1000, 10_000);
-    const tricky = [HotTier.scopeKey('__proto__', null), HotTier.scopeKey('a"]', 'b'), HotTier.scopeKey('a', '"]b'), HotTier.scopeKey('constructor', 'toString')];
+    const tricky = [
+      HotTier.scopeKey('__proto__', null),
+      HotTier.scopeKey('a"]', 'b'),
+      HotTier.scopeKey('a', '"]b'),
+      HotTier.scopeKey('constructor', 'toString'),
+    ];
     expect(new Set(tricky).size).toBe(4);
     tricky.forEach((scope, i) => hot.setEntry(scope, '__proto__', entry(`v${i}`, 10)));
     tricky.forEach((scope, i) => expect(hot.getEntry(scope, '__proto__')?.result.key).toBe(`v${i}`));

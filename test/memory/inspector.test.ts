@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contract } from '../../src/shared/contract';
+import { contract } from '@shared/contract';
 import { tempDir } from '../helpers/tempDir';
 import { DAY, KB, ManualClock, incompressible, openMemory } from './helpers';
 
@@ -15,7 +15,8 @@ describe('memory inspector queries', () => {
       clock.advanceTo(start + 3 * DAY);
       m.memory.memorize(customer, 'so_thich:nuoc_mam', 'nước mắm Nam Ngư');
       m.memory.memorize(customer, 'lich_su_don', incompressible(40 * KB));
-      const keys = (query: Parameters<typeof m.memory.listMemories>[0]) => m.memory.listMemories({ userId: 'Chị Lan', ...query }).items.map((item) => item.key);
+      const keys = (query: Parameters<typeof m.memory.listMemories>[0]) =>
+        m.memory.listMemories({ userId: 'Chị Lan', ...query }).items.map((item) => item.key);
 
       expect(keys({ keyContains: 'so_thich' })).toEqual(['so_thich:nuoc_mam', 'so_thich:sua']);
       expect(keys({ minBytes: 10 * KB })).toEqual(['lich_su_don']);
@@ -38,7 +39,11 @@ describe('memory inspector queries', () => {
     const m = openMemory(tempDir(), { clock });
     try {
       m.sessions.createSession({ userId: 'c1', sessionId: 'monday' });
-      m.sessions.appendEvent({ userId: 'c1', sessionId: 'monday', event: { author: 'user', kind: 'message', content: 'Tôi thích sữa tươi không đường. Giao 2 thùng.' } });
+      m.sessions.appendEvent({
+        userId: 'c1',
+        sessionId: 'monday',
+        event: { author: 'user', kind: 'message', content: 'Tôi thích sữa tươi không đường. Giao 2 thùng.' },
+      });
       m.sessions.closeSession({ userId: 'c1', sessionId: 'monday' });
       clock.advanceTo(start + 8 * DAY);
       expect(await m.memory.runMaintenance('summarize')).toMatchObject({ summarized: 1 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextDue } from '../../src/main/memory/maintenance/scheduler';
 import { ExtractiveSummarizer } from '../../src/main/memory/summarizer';
-import type { MaintenanceReport, SessionEvent } from '../../src/shared/contract/memory';
+import type { MaintenanceReport, SessionEvent } from '@shared/contract/memory';
 import { tempDir } from '../helpers/tempDir';
 import { DAY, HOUR, ManualClock, openMemory } from './helpers';
 
@@ -19,7 +19,11 @@ describe('maintenance scheduler', () => {
     const seed = openMemory(dir, { clock });
     seed.memory.memorize({ userId: 'c1' }, 'ghi chú', 'Giao hàng buổi chiều');
     seed.sessions.createSession({ userId: 'c1', sessionId: 'monday' });
-    seed.sessions.appendEvent({ userId: 'c1', sessionId: 'monday', event: { author: 'user', kind: 'message', content: 'Tôi thích sữa tươi không đường. Giao 2 thùng.' } });
+    seed.sessions.appendEvent({
+      userId: 'c1',
+      sessionId: 'monday',
+      event: { author: 'user', kind: 'message', content: 'Tôi thích sữa tươi không đường. Giao 2 thùng.' },
+    });
     await seed.shutdown();
 
     for (let day = 0; day < 9; day++) {
@@ -56,7 +60,10 @@ describe('maintenance scheduler', () => {
     const m = openMemory(dir, { clock });
     const exported = m.memory.exportUserData('c1');
     expect(exported.sessions[0]!.events).toEqual([]);
-    expect(exported.sessions[0]!.summaries[0]).toMatchObject({ user_preferences: { thich: 'Tôi thích sữa tươi không đường.' }, key_facts: ['Giao 2 thùng.'] });
+    expect(exported.sessions[0]!.summaries[0]).toMatchObject({
+      user_preferences: { thich: 'Tôi thích sữa tươi không đường.' },
+      key_facts: ['Giao 2 thùng.'],
+    });
     expect(exported.sessions[0]!.summaries[0]!.events[0]).toMatchObject({ content: 'Tôi thích sữa tươi không đường. Giao 2 thùng.' });
     expect(m.memory.searchMemory({ userId: 'c1' }, 'sua tuoi')).toEqual([expect.objectContaining({ kind: 'summary', sessionId: 'monday' })]);
     expect(m.memory.stats().lastRuns).toEqual({ cleanup: monday8 + 8 * DAY + 14 * HOUR, summarize: monday8 + 8 * DAY, compress: monday8 + 7 * DAY });
@@ -67,7 +74,11 @@ describe('maintenance scheduler', () => {
     const clock = new ManualClock(monday8);
     const m = openMemory(tempDir(), { clock });
     m.sessions.createSession({ userId: 'c1', sessionId: 's1' });
-    m.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: { author: 'user', kind: 'message', content: 'xin chào', timestamp: monday8 - 10 * DAY } });
+    m.sessions.appendEvent({
+      userId: 'c1',
+      sessionId: 's1',
+      event: { author: 'user', kind: 'message', content: 'xin chào', timestamp: monday8 - 10 * DAY },
+    });
     expect(await m.memory.runMaintenance('summarize')).toMatchObject({ summarized: 0, skipped: 1 });
     expect(m.sessions.getSession({ userId: 'c1', sessionId: 's1' }).events).toHaveLength(1);
     m.sessions.closeSession({ userId: 'c1', sessionId: 's1' });
@@ -112,8 +123,22 @@ describe('extractive summarizer', () => {
     const events: SessionEvent[] = [
       { id: '1', author: 'user', kind: 'message', content: 'Chào em. Anh không thích bia có cồn cao.', turnId: 't1', timestamp: 1 },
       { id: '2', author: 'root_agent', kind: 'message', content: 'Dạ em hiểu ạ.', turnId: 't1', timestamp: 2 },
-      { id: '3', author: 'user', kind: 'message', content: 'Cho anh 3 thùng nước suối Lavie. I prefer delivery after 5pm.', turnId: 't2', timestamp: 3 },
-      { id: '4', author: 'cart_agent', kind: 'tool_call', content: { name: 'add_to_cart', args: { sku: 'LAVIE', qty: 3 } }, turnId: 't2', timestamp: 4 },
+      {
+        id: '3',
+        author: 'user',
+        kind: 'message',
+        content: 'Cho anh 3 thùng nước suối Lavie. I prefer delivery after 5pm.',
+        turnId: 't2',
+        timestamp: 3,
+      },
+      {
+        id: '4',
+        author: 'cart_agent',
+        kind: 'tool_call',
+        content: { name: 'add_to_cart', args: { sku: 'LAVIE', qty: 3 } },
+        turnId: 't2',
+        timestamp: 4,
+      },
     ];
     const summarizer = new ExtractiveSummarizer();
     const summary = await summarizer.summarize({ userId: 'c1', sessionId: 's1', events });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/shared/errors';
+import { AppError } from '@shared/errors';
 import { tempDir } from '../helpers/tempDir';
 import { openMemory } from './helpers';
 
@@ -16,7 +16,12 @@ function errorOf(action: () => unknown): AppError {
 describe('memory API', () => {
   it('remembers, recalls and forgets a value per customer, and the hot copy cannot be changed by a caller', async () => {
     const m = openMemory(tempDir());
-    const saved = m.memory.memorize({ userId: 'c1' }, 'sữa yêu thích', { brand: 'Vinamilk', size: '1L' }, { provenance: { sessionId: 's1', turnId: 't7' } });
+    const saved = m.memory.memorize(
+      { userId: 'c1' },
+      'sữa yêu thích',
+      { brand: 'Vinamilk', size: '1L' },
+      { provenance: { sessionId: 's1', turnId: 't7' } },
+    );
     expect(saved).toMatchObject({ key: 'sữa yêu thích', tier: 'warm', provenance: { sessionId: 's1', turnId: 't7' } });
     const got = m.memory.getMemory({ userId: 'c1' }, 'sữa yêu thích');
     expect(got).toMatchObject({ value: { brand: 'Vinamilk', size: '1L' }, tier: 'hot' });
@@ -127,7 +132,11 @@ describe('memory API', () => {
     m.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: { author: 'user', kind: 'message', content: 'xin chào' } });
     const exported = m.memory.exportUserData('c1');
     expect(exported.memories).toEqual([expect.objectContaining({ key: 'địa chỉ', value: 'Quận 7', scope: 'customer' })]);
-    expect(exported.sessions[0]).toMatchObject({ sessionId: 's1', title: 'Sáng thứ hai', events: [expect.objectContaining({ content: 'xin chào' })] });
+    expect(exported.sessions[0]).toMatchObject({
+      sessionId: 's1',
+      title: 'Sáng thứ hai',
+      events: [expect.objectContaining({ content: 'xin chào' })],
+    });
     expect(JSON.parse(JSON.stringify(exported))).toEqual(exported);
     await m.shutdown();
   });

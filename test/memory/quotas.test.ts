@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { integrityCheck } from '../../src/main/storage/database';
-import { defaultSettings } from '../../src/shared/settings';
+import { defaultSettings } from '@shared/settings';
 import { tempDir } from '../helpers/tempDir';
 import { KB, incompressible, openMemory } from './helpers';
 
@@ -28,7 +28,9 @@ function runWriter(dir: string, id: number, count: number, warm: number, cold: n
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout.trim()) as Seen) : reject(new Error(`writer ${id} failed: ${stderr.slice(0, 3000)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(stdout.trim()) as Seen) : reject(new Error(`writer ${id} failed: ${stderr.slice(0, 3000)}`)),
+    );
   });
 }
 
@@ -40,7 +42,12 @@ describe('quotas', () => {
     const cold = 160 * KB;
     const results = await Promise.all([1, 2, 3, 4].map((id) => runWriter(dir, id, 250, warm, cold)));
     const total = results.reduce(
-      (sum, seen) => ({ writes: sum.writes + seen.writes, refused: sum.refused + seen.refused, named: sum.named + seen.refusalsNamingQuota, checks: sum.checks + seen.checks }),
+      (sum, seen) => ({
+        writes: sum.writes + seen.writes,
+        refused: sum.refused + seen.refused,
+        named: sum.named + seen.refusalsNamingQuota,
+        checks: sum.checks + seen.checks,
+      }),
       { writes: 0, refused: 0, named: 0, checks: 0 },
     );
     expect(results.flatMap((seen) => seen.violations)).toEqual([]);
@@ -70,7 +77,12 @@ describe('quotas', () => {
     const refusals: string[] = [];
     for (let i = 0; i < 12; i++) {
       try {
-        if (i % 2) m.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: { author: 'user', kind: 'message', content: incompressible(20 * KB, 50 + i) } });
+        if (i % 2)
+          m.sessions.appendEvent({
+            userId: 'c1',
+            sessionId: 's1',
+            event: { author: 'user', kind: 'message', content: incompressible(20 * KB, 50 + i) },
+          });
         else m.memory.memorize(scope, `more${i}`, incompressible(20 * KB, 100 + i));
       } catch (error) {
         refusals.push((error as { code?: string }).code ?? String(error));
@@ -80,8 +92,10 @@ describe('quotas', () => {
     expect(new Set(refusals)).toEqual(new Set(['quota_exceeded']));
     expect(m.usage('c1', 'warm').bytes).toBeLessThanOrEqual(100 * KB);
     expect(m.usage('c1', 'cold').bytes).toBeLessThanOrEqual(100 * KB);
-    const rows = (sql: string) => (m.db.prepare(sql).get() as { bytes: number; n: number });
-    const warmRows = rows("SELECT (SELECT coalesce(sum(stored_bytes), 0) FROM memory_entries WHERE tier = 'warm') + (SELECT coalesce(sum(bytes), 0) FROM memory_events) AS bytes, (SELECT count(*) FROM memory_entries WHERE tier = 'warm') + (SELECT count(*) FROM memory_events) AS n");
+    const rows = (sql: string) => m.db.prepare(sql).get() as { bytes: number; n: number };
+    const warmRows = rows(
+      "SELECT (SELECT coalesce(sum(stored_bytes), 0) FROM memory_entries WHERE tier = 'warm') + (SELECT coalesce(sum(bytes), 0) FROM memory_events) AS bytes, (SELECT count(*) FROM memory_entries WHERE tier = 'warm') + (SELECT count(*) FROM memory_events) AS n",
+    );
     const coldRows = rows("SELECT coalesce(sum(stored_bytes), 0) AS bytes, count(*) AS n FROM memory_entries WHERE tier = 'cold'");
     expect(m.usage('c1', 'warm')).toEqual({ bytes: warmRows.bytes, entries: warmRows.n });
     expect(m.usage('c1', 'cold')).toEqual({ bytes: coldRows.bytes, entries: coldRows.n });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { scopeToken } from '../../src/main/memory/search/searchIndex';
 import { searchableText } from '../../src/main/memory/text';
-import type { JsonValue } from '../../src/shared/contract/memory';
-import { foldAccents } from '../../src/shared/text';
+import type { JsonValue } from '@shared/contract/memory';
+import { foldAccents } from '@shared/text';
 import { tempDir } from '../helpers/tempDir';
 import { DAY, ManualClock, openMemory } from './helpers';
 
@@ -16,7 +16,12 @@ function indexTheOldWay(m: ReturnType<typeof openMemory>): void {
   db.transaction(() => {
     db.prepare("INSERT INTO memory_fts (memory_fts) VALUES ('delete-all')").run();
     const insert = db.prepare('INSERT INTO memory_fts (rowid, scope, text) VALUES (?, ?, ?)');
-    for (const row of db.prepare("SELECT id, user_id, key, value FROM memory_entries WHERE codec = 'none'").all() as { id: number; user_id: string; key: string; value: string }[]) {
+    for (const row of db.prepare("SELECT id, user_id, key, value FROM memory_entries WHERE codec = 'none'").all() as {
+      id: number;
+      user_id: string;
+      key: string;
+      value: string;
+    }[]) {
       insert.run(row.id * 4, scopeToken(row.user_id), foldAccents(`${row.key} ${searchableText(JSON.parse(row.value) as JsonValue)}`));
     }
     const events = db
@@ -66,7 +71,9 @@ describe('search index', () => {
 
     clock.advanceTo(start + 60_000);
     expect(meta(m, 'search_format')).toBe(2);
-    expect((m.db.prepare('SELECT count(*) AS n FROM memory_fts WHERE memory_fts MATCH ?').get(`scope:"${scopeToken('c1')}"`) as { n: number }).n).toBe(0);
+    expect(
+      (m.db.prepare('SELECT count(*) AS n FROM memory_fts WHERE memory_fts MATCH ?').get(`scope:"${scopeToken('c1')}"`) as { n: number }).n,
+    ).toBe(0);
     expect(found()).toEqual({ ...expected, beer: 201 });
     await m.shutdown();
   });
@@ -76,7 +83,8 @@ describe('search index', () => {
     m.sessions.createSession({ userId: 'c1', sessionId: 'old' });
     m.sessions.appendEvent({ userId: 'c1', sessionId: 'old', event: { author: 'user', kind: 'message', content: 'xin chào' } });
     m.sessions.createSession({ userId: 'c1', sessionId: 'newest' });
-    for (let i = 0; i < 3; i++) m.sessions.appendEvent({ userId: 'c1', sessionId: 'newest', event: { author: 'user', kind: 'message', content: `tin ${i}` } });
+    for (let i = 0; i < 3; i++)
+      m.sessions.appendEvent({ userId: 'c1', sessionId: 'newest', event: { author: 'user', kind: 'message', content: `tin ${i}` } });
     expect(m.memory.searchMemory({ userId: 'c1' }, 'tin')).toHaveLength(3);
     m.sessions.deleteSession({ userId: 'c1', sessionId: 'newest' });
     m.sessions.createSession({ userId: 'c1', sessionId: 'next' });
@@ -89,7 +97,11 @@ describe('search index', () => {
     const clock = new ManualClock(start);
     const m = openMemory(tempDir(), { clock });
     m.sessions.createSession({ userId: 'c1', sessionId: 's1' });
-    m.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: { author: 'user', kind: 'message', content: 'Tôi thích cà phê sữa đá. Giao 2 thùng.' } });
+    m.sessions.appendEvent({
+      userId: 'c1',
+      sessionId: 's1',
+      event: { author: 'user', kind: 'message', content: 'Tôi thích cà phê sữa đá. Giao 2 thùng.' },
+    });
     m.sessions.closeSession({ userId: 'c1', sessionId: 's1' });
     clock.advanceTo(start + 8 * DAY);
     expect(await m.memory.runMaintenance('summarize')).toMatchObject({ summarized: 1 });

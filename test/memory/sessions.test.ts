@@ -9,7 +9,11 @@ describe('sessions', () => {
     expect(s.events).toEqual([]);
     expect(() => m.sessions.createSession({ userId: 'c1', sessionId: 's1' })).toThrow(expect.objectContaining({ code: 'conflict' }));
     for (let i = 0; i < 30; i++) {
-      m.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: { author: i % 2 ? 'root_agent' : 'user', kind: 'message', content: `tin ${i}`, timestamp: 1000 + i } });
+      m.sessions.appendEvent({
+        userId: 'c1',
+        sessionId: 's1',
+        event: { author: i % 2 ? 'root_agent' : 'user', kind: 'message', content: `tin ${i}`, timestamp: 1000 + i },
+      });
     }
     const last5 = m.sessions.getSession({ userId: 'c1', sessionId: 's1', numRecentEvents: 5 }).events.map((e) => e.content);
     expect(last5).toEqual(['tin 25', 'tin 26', 'tin 27', 'tin 28', 'tin 29']);
@@ -38,10 +42,22 @@ describe('sessions', () => {
   it('does not store partial (streaming) events nor the same event id twice', async () => {
     const m = openMemory(tempDir());
     m.sessions.createSession({ userId: 'c1', sessionId: 's1' });
-    const partial = m.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: { author: 'root_agent', kind: 'message', content: 'Dạ', partial: true } });
+    const partial = m.sessions.appendEvent({
+      userId: 'c1',
+      sessionId: 's1',
+      event: { author: 'root_agent', kind: 'message', content: 'Dạ', partial: true },
+    });
     expect(partial.stored).toBe(false);
-    const first = m.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: { id: 'e1', author: 'root_agent', kind: 'message', content: 'Dạ, em chào anh' } });
-    const again = m.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: { id: 'e1', author: 'root_agent', kind: 'message', content: 'Dạ, em chào anh' } });
+    const first = m.sessions.appendEvent({
+      userId: 'c1',
+      sessionId: 's1',
+      event: { id: 'e1', author: 'root_agent', kind: 'message', content: 'Dạ, em chào anh' },
+    });
+    const again = m.sessions.appendEvent({
+      userId: 'c1',
+      sessionId: 's1',
+      event: { id: 'e1', author: 'root_agent', kind: 'message', content: 'Dạ, em chào anh' },
+    });
     expect([first.stored, again.stored]).toEqual([true, false]);
     expect(m.sessions.getSession({ userId: 'c1', sessionId: 's1' }).events.map((e) => e.id)).toEqual(['e1']);
     expect(m.usage('c1', 'warm').entries).toBe(1);
@@ -58,7 +74,9 @@ describe('sessions', () => {
       { author: 'user', kind: 'message', content: 'x', extra: 1 },
     ];
     for (const event of bad) {
-      expect(() => m.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: event as never })).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+      expect(() => m.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: event as never })).toThrow(
+        expect.objectContaining({ code: 'invalid_request' }),
+      );
     }
     expect(() => m.sessions.appendEvent({ userId: 'c1', sessionId: 'nope', event: { author: 'user', kind: 'message', content: 'x' } })).toThrow(
       expect.objectContaining({ code: 'not_found' }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compress, decompress } from '../../src/main/memory/codec';
-import { AppError } from '../../src/shared/errors';
+import { AppError } from '@shared/errors';
 import { tempDir } from '../helpers/tempDir';
 import { DAY, HOUR, KB, ManualClock, incompressible, openMemory } from './helpers';
 
@@ -29,7 +29,12 @@ describe('tiers', () => {
     const m = openMemory(tempDir());
     const value = {
       ghiChú: 'Khách quen ở Quận 7, thích cà phê Trung Nguyên 🇻🇳☕️ và bánh mì 🥖; không ăn được đậu phộng.',
-      đơnHàng: Array.from({ length: 2000 }, (_, i) => ({ mã: `SP${i}`, tên: `Nước mắm Nam Ngư ${i} chai 500ml 👍`, số_lượng: i % 7, giá: 25_500.5 + i })),
+      đơnHàng: Array.from({ length: 2000 }, (_, i) => ({
+        mã: `SP${i}`,
+        tên: `Nước mắm Nam Ngư ${i} chai 500ml 👍`,
+        số_lượng: i % 7,
+        giá: 25_500.5 + i,
+      })),
       emoji: '👨‍👩‍👧‍👦🏳️‍🌈\u{1F600}',
       escapes: 'tab\tnew\nline "quoted" \\ \u0000 \u2028',
     };

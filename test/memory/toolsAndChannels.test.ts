@@ -17,7 +17,9 @@ describe('memory tools', () => {
     const customerB = { userId: 'B', sessionId: 'sb', turnId: 't9' };
     expect(runMemoryTool(tools, 'memorize', { key: 'dị ứng', value: 'tôm' }, customerA)).toMatchObject({ saved: true });
     expect(runMemoryTool(tools, 'get_memory', { key: 'dị ứng' }, customerB)).toEqual({ found: false, key: 'dị ứng' });
-    expect(() => runMemoryTool(tools, 'get_memory', { key: 'dị ứng', userId: 'A' }, customerB)).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+    expect(() => runMemoryTool(tools, 'get_memory', { key: 'dị ứng', userId: 'A' }, customerB)).toThrow(
+      expect.objectContaining({ code: 'invalid_request' }),
+    );
     expect(runMemoryTool(tools, 'search_memory', { query: 'tom' }, customerB)).toEqual({ hits: [] });
     expect(runMemoryTool(tools, 'search_memory', { query: 'tom' }, customerA)).toMatchObject({ hits: [{ ref: 'dị ứng' }] });
     expect(runMemoryTool(tools, 'get_memory', { key: 'dị ứng' }, customerA)).toEqual({ found: true, key: 'dị ứng', value: 'tôm' });
@@ -27,7 +29,9 @@ describe('memory tools', () => {
     expect(runMemoryTool(tools, 'memorize_list', { key: 'hay mua', items: ['mắm', 'đường'] }, customerA)).toMatchObject({ items: 3 });
     runMemoryTool(tools, 'memorize', { key: 'giỏ tạm', value: 'bia', scope: 'session' }, customerA);
     // The model stores flat values only (Gemini fills flat schemas reliably); staff store any JSON in the inspector.
-    expect(() => runMemoryTool(tools, 'memorize', { key: 'x', value: { nested: ['bia'] } }, customerA)).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+    expect(() => runMemoryTool(tools, 'memorize', { key: 'x', value: { nested: ['bia'] } }, customerA)).toThrow(
+      expect.objectContaining({ code: 'invalid_request' }),
+    );
     expect(runMemoryTool(tools, 'get_memory', { key: 'giỏ tạm' }, { userId: 'A', sessionId: 'other' })).toMatchObject({ found: false });
     expect(runMemoryTool(tools, 'forget', { key: 'dị ứng' }, customerA)).toEqual({ forgotten: true, key: 'dị ứng' });
     expect(runMemoryTool(tools, 'get_memory', { key: 'dị ứng' }, customerA)).toMatchObject({ found: false });
@@ -40,9 +44,18 @@ describe('memory channels', () => {
     const services = await startServices(tempDir());
     const put = await services.dispatch('memory.put', { userId: 'c1', key: 'sở thích', value: { đồ_uống: 'trà đá' } }, call);
     expect(put).toMatchObject({ ok: true, value: { key: 'sở thích', tier: 'warm' } });
-    expect(await services.dispatch('memory.get', { userId: 'c1', key: 'sở thích' }, call)).toMatchObject({ ok: true, value: { value: { đồ_uống: 'trà đá' }, tier: 'hot' } });
-    expect(await services.dispatch('memory.search', { userId: 'c1', query: 'tra da' }, call)).toMatchObject({ ok: true, value: { hits: [{ ref: 'sở thích' }] } });
-    expect(await services.dispatch('memory.list', { userId: 'c1', limit: 5 }, call)).toMatchObject({ ok: true, value: { items: [{ key: 'sở thích' }], nextCursor: null } });
+    expect(await services.dispatch('memory.get', { userId: 'c1', key: 'sở thích' }, call)).toMatchObject({
+      ok: true,
+      value: { value: { đồ_uống: 'trà đá' }, tier: 'hot' },
+    });
+    expect(await services.dispatch('memory.search', { userId: 'c1', query: 'tra da' }, call)).toMatchObject({
+      ok: true,
+      value: { hits: [{ ref: 'sở thích' }] },
+    });
+    expect(await services.dispatch('memory.list', { userId: 'c1', limit: 5 }, call)).toMatchObject({
+      ok: true,
+      value: { items: [{ key: 'sở thích' }], nextCursor: null },
+    });
     for (const bad of [
       { userId: 'c1', key: '', value: 1 },
       { userId: 'c1', key: 'x'.repeat(257), value: 1 },
@@ -58,12 +71,24 @@ describe('memory channels', () => {
     const created = await services.dispatch('sessions.create', { userId: 'c1', sessionId: 's1', title: 'Quầy 1' }, call);
     expect(created).toMatchObject({ ok: true, value: { sessionId: 's1', eventCount: 0 } });
     services.memory!.sessions.appendEvent({ userId: 'c1', sessionId: 's1', event: { author: 'user', kind: 'message', content: 'chào' } });
-    expect(await services.dispatch('sessions.history', { userId: 'c1', sessionId: 's1' }, call)).toMatchObject({ ok: true, value: { events: [{ content: 'chào' }] } });
-    expect(await services.dispatch('sessions.list', { userId: 'c1' }, call)).toMatchObject({ ok: true, value: { sessions: [{ sessionId: 's1', eventCount: 1 }] } });
-    expect(await services.dispatch('memory.runMaintenance', { task: 'cleanup' }, call)).toMatchObject({ ok: true, value: { task: 'cleanup', trigger: 'manual' } });
+    expect(await services.dispatch('sessions.history', { userId: 'c1', sessionId: 's1' }, call)).toMatchObject({
+      ok: true,
+      value: { events: [{ content: 'chào' }] },
+    });
+    expect(await services.dispatch('sessions.list', { userId: 'c1' }, call)).toMatchObject({
+      ok: true,
+      value: { sessions: [{ sessionId: 's1', eventCount: 1 }] },
+    });
+    expect(await services.dispatch('memory.runMaintenance', { task: 'cleanup' }, call)).toMatchObject({
+      ok: true,
+      value: { task: 'cleanup', trigger: 'manual' },
+    });
     expect(await services.dispatch('memory.stats', {}, call)).toMatchObject({ ok: true, value: { tiers: { warm: { entries: 2 } } } });
     expect(await services.dispatch('memory.export', { userId: 'c1' }, call)).toMatchObject({ ok: true, value: { memories: [{ key: 'sở thích' }] } });
-    expect(await services.dispatch('sessions.delete', { userId: 'c1', sessionId: 's1' }, call)).toMatchObject({ ok: true, value: { sessions: 1, events: 1 } });
+    expect(await services.dispatch('sessions.delete', { userId: 'c1', sessionId: 's1' }, call)).toMatchObject({
+      ok: true,
+      value: { sessions: 1, events: 1 },
+    });
     expect(await services.dispatch('memory.forget', { userId: 'c1', key: 'sở thích' }, call)).toEqual({ ok: true, value: { deleted: true } });
     expect(await services.dispatch('memory.deleteCustomer', { userId: 'c1' }, call)).toMatchObject({ ok: true });
     await services.close();

@@ -93,7 +93,9 @@ export async function createServices(config: AppConfig): Promise<Services> {
     const models = createModelResolver(settings, config.env, undefined, agentLog);
     const language = () => settings.get().language;
     const summarizer = new ModelSummarizer(models, new ExtractiveSummarizer(), language, agentLog);
-    const memory = db ? createMemory({ db, limits: limitsFromQuotas(settings.get().quotas), summarizer }) : null;
+    const memory = db
+      ? createMemory({ db, limits: limitsFromQuotas(settings.get().quotas), summarizer, logger: logger.child({ service: 'memory' }) })
+      : null;
     if (memory) {
       // Memory announces changes in its own terms; the renderer hears them as contract events. New quotas apply at once.
       memory.events.on('changed', (change) => events.emit('memory.changed', change));

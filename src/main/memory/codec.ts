@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import type { Codec } from '../../shared/contract/memory';
+import type { Codec } from '@shared/contract/memory';
 
 /** Brotli at a middle quality: close to its best ratio on chat text at a fraction of the time of quality 11. */
 const BROTLI_OPTIONS: zlib.BrotliOptions = {

@@ -1,5 +1,5 @@
 import { Emitter } from '../core/emitter';
-import type { QuotaUse } from '../../shared/contract/memory';
+import type { QuotaUse } from '@shared/contract/memory';
 
 /** What changed in memory: one entry (`put`, `forget`), a customer or session erased, or a maintenance run. */
 export interface MemoryChange {

@@ -1,5 +1,5 @@
-import type { memoryChannels } from '../../shared/contract/memory';
-import { AppError } from '../../shared/errors';
+import type { memoryChannels } from '@shared/contract/memory';
+import { AppError } from '@shared/errors';
 import type { HandlersFor } from '../core/dispatch';
 import type { MemoryService } from './memoryService';
 import type { SessionService } from './sessions/sessionService';

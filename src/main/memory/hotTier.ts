@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { MemoryValueView, SessionEvent } from '../../shared/contract/memory';
+import type { MemoryValueView, SessionEvent } from '@shared/contract/memory';
 
 /** A cached memory entry: the frozen answer every reader shares, and its row id. */
 export interface HotEntry {
@@ -27,6 +27,8 @@ type HotItem = HotEntry | HotEvents;
 /** JS strings and objects take about twice their JSON bytes in the heap. */
 export const HEAP_FACTOR = 2;
 const EVENTS_SLOT = '\u0000events';
+/** Scope keys by customer and session (bounded: cleared when large). */
+const scopeKeys = new Map<string, Map<string, string>>();
 
 /**
  * The hot tier: one byte-sized `lru-cache` over recently used entries and each active session's
@@ -51,9 +53,22 @@ export class HotTier {
     });
   }
 
-  /** `JSON.stringify([userId, sessionId ?? ''])`, built without the array (it runs on every call). */
+  /** `JSON.stringify([userId, sessionId ?? ''])`, remembered for recent scopes (it is built on every call). */
   static scopeKey(userId: string, sessionId: string | null | undefined): string {
-    return '[' + JSON.stringify(userId) + ',' + JSON.stringify(sessionId ?? '') + ']';
+    const session = sessionId ?? '';
+    let ofUser = scopeKeys.get(userId);
+    if (!ofUser) {
+      if (scopeKeys.size >= 4096) scopeKeys.clear();
+      ofUser = new Map();
+      scopeKeys.set(userId, ofUser);
+    }
+    let key = ofUser.get(session);
+    if (key === undefined) {
+      if (ofUser.size >= 1024) ofUser.clear();
+      key = JSON.stringify([userId, session]);
+      ofUser.set(session, key);
+    }
+    return key;
   }
 
   getEntry(scopeKey: string, key: string): HotEntry | undefined {

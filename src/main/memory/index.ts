@@ -1,5 +1,6 @@
-import type { MaintenanceReport, StoredTier } from '../../shared/contract/memory';
-import type { QuotaSettings } from '../../shared/settings';
+import type { MaintenanceReport, StoredTier } from '@shared/contract/memory';
+import { errorFacts, type Logger } from '../core/logger';
+import type { QuotaSettings } from '@shared/settings';
 import type { Db } from '../storage/database';
 import { systemClock, type Clock } from './clock';
 import { CustomerData } from './data/customerData';
@@ -52,6 +53,8 @@ export function createMemory(deps: {
   clock?: Clock;
   summarizer?: Summarizer;
   onMaintenanceReport?: (report: MaintenanceReport) => void;
+  /** Background faults (indexing, maintenance) and finished maintenance runs; nothing of a customer's data. */
+  logger?: Logger;
 }): MemoryModule {
   const { db } = deps;
   const clock = deps.clock ?? systemClock;
@@ -62,21 +65,26 @@ export function createMemory(deps: {
   const hot = new HotTier(limits.hotSessionBytes, limits.hotCapBytes);
 
   // The ledger makes room through the entries and summaries, which are built after it.
-  const ledger = new UsageLedger(db, limits, {
+  const ledger = new UsageLedger(db, limits, clock, {
     deleteExpired: (userId) => {
       entryStore.deleteExpiredOf(userId);
       summaries.deleteStaleOf(userId);
     },
     demoteWarm: (userId, protectedEntryId, fits) => entryStore.demoteWarm(userId, protectedEntryId, fits),
   });
-  const search: SearchIndex = new SearchIndex(db, clock, {
-    entryText: (id) => entryStore.textForIndex(id),
-    entryIdsUpdatedSince: (time) => entryStore.idsUpdatedSince(time),
-    entryIdsAfter: (id, limit) => entryStore.idsAfter(id, limit),
-    eventsAfter: (seq, limit) => sessionStore.eventsForIndex(seq, limit),
-    lastEventSeq: () => sessionStore.lastSeq(),
-    summariesAfter: (id, limit) => summaries.forIndex(id, limit),
-  });
+  const search: SearchIndex = new SearchIndex(
+    db,
+    clock,
+    {
+      entryText: (id) => entryStore.textForIndex(id),
+      entryIdsUpdatedSince: (time) => entryStore.idsUpdatedSince(time),
+      entryIdsAfter: (id, limit) => entryStore.idsAfter(id, limit),
+      eventsAfter: (seq, limit) => sessionStore.eventsForIndex(seq, limit),
+      lastEventSeq: () => sessionStore.lastSeq(),
+      summariesAfter: (id, limit) => summaries.forIndex(id, limit),
+    },
+    (error) => deps.logger?.error({ err: errorFacts(error) }, 'search indexing failed; it will be tried again'),
+  );
   const entryStore: EntryStore = new EntryStore(db, limits, clock, ledger, search, hot, metrics);
   const sessionStore: SessionStore = new SessionStore(db, limits, clock, ledger, search);
   const summaries: SummaryStore = new SummaryStore(db, limits, clock, ledger, search);
@@ -88,9 +96,25 @@ export function createMemory(deps: {
     db,
     limits,
     clock,
-    maintenanceJobs({ entries: entryStore, sessions: sessionStore, summaries, hot, metrics, summarizer: deps.summarizer ?? new ExtractiveSummarizer(), limits, clock }),
+    maintenanceJobs({
+      entries: entryStore,
+      sessions: sessionStore,
+      summaries,
+      hot,
+      metrics,
+      summarizer: deps.summarizer ?? new ExtractiveSummarizer(),
+      limits,
+      clock,
+    }),
     events,
-    deps.onMaintenanceReport,
+    (report) => {
+      deps.logger?.info(
+        { task: report.task, trigger: report.trigger, slices: report.slices, longestSliceMs: report.longestSliceMs },
+        'maintenance run finished',
+      );
+      deps.onMaintenanceReport?.(report);
+    },
+    (task, error) => deps.logger?.error({ task, err: errorFacts(error) }, 'maintenance run failed'),
   );
   const memory = new MemoryService({
     entries,

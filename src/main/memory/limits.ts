@@ -1,4 +1,4 @@
-import type { QuotaSettings } from '../../shared/settings';
+import type { QuotaSettings } from '@shared/settings';
 
 const KB = 1024;
 const MB = 1024 * KB;

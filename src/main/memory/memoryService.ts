@@ -10,8 +10,8 @@ import type {
   SearchHit,
   SummaryRecord,
   SummaryView,
-} from '../../shared/contract/memory';
-import { AppError } from '../../shared/errors';
+} from '@shared/contract/memory';
+import { AppError } from '@shared/errors';
 import type { CustomerData } from './data/customerData';
 import type { Entries, ListMemoriesQuery, MemorizeOptions } from './entries/entries';
 import type { EntryStore } from './entries/entryStore';
@@ -96,7 +96,8 @@ export class MemoryService {
     if (match === null) return [];
     const hits: SearchHit[] = [];
     for (const { source, id } of this.parts.search.ranked(match, sessionId === null ? max : max * 4)) {
-      const hit = source === 'entry' ? this.parts.entryStore.hit(id) : source === 'event' ? this.parts.sessions.hit(id) : this.parts.summaries.hit(id);
+      const hit =
+        source === 'entry' ? this.parts.entryStore.hit(id) : source === 'event' ? this.parts.sessions.hit(id) : this.parts.summaries.hit(id);
       if (!hit || hit.userId !== userId) continue;
       if (sessionId !== null && hit.sessionId !== null && hit.sessionId !== sessionId) continue;
       hits.push(hit);

@@ -1,4 +1,4 @@
-import type { MemoryCounters, StoredTier } from '../../shared/contract/memory';
+import type { MemoryCounters, StoredTier } from '@shared/contract/memory';
 
 /** Counters since the app started, for `memory.stats`; every part counts through these methods. */
 export class Metrics {

@@ -1,5 +1,5 @@
-import type { SessionEvent, SummaryRecord } from '../../shared/contract/memory';
-import { foldAccents } from '../../shared/text';
+import type { SessionEvent, SummaryRecord } from '@shared/contract/memory';
+import { foldAccents } from '@shared/text';
 import { searchableText } from './text';
 
 export interface Conversation {
@@ -36,7 +36,8 @@ const PREFERENCE_CUES = [
 ];
 
 /** Words (folded) that make a sentence a fact worth keeping: quantities, orders, delivery, money. */
-const FACT_CUES = /\b(mua|dat|giao|gio hang|don hang|thanh toan|hoa don|so luong|thung|hop|chai|goi|kg|order|cart|deliver|invoice|buy|bought|pack|box|bottle)\b|\d/;
+const FACT_CUES =
+  /\b(mua|dat|giao|gio hang|don hang|thanh toan|hoa don|so luong|thung|hop|chai|goi|kg|order|cart|deliver|invoice|buy|bought|pack|box|bottle)\b|\d/;
 
 const MAX_FACTS = 10;
 const MAX_EVENTS = 10;

@@ -1,5 +1,5 @@
-import type { JsonValue } from '../../shared/contract/memory';
-import { foldAccents } from '../../shared/text';
+import type { JsonValue } from '@shared/contract/memory';
+import { foldAccents } from '@shared/text';
 
 const WORD = /[\p{L}\p{N}]+/gu;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { memoryKeySchema, type JsonValue, type MemoryScope, type SearchHit } from '../../shared/contract/memory';
-import { AppError } from '../../shared/errors';
+import { memoryKeySchema, type JsonValue, type MemoryScope, type SearchHit } from '@shared/contract/memory';
+import { AppError } from '@shared/errors';
 import type { MemoryService } from './memoryService';
 
 /**
@@ -56,7 +56,9 @@ export function createMemoryTools(memory: MemoryService) {
   const memorize = tool({
     name: 'memorize',
     description: 'Remember one fact about the current customer (a preference, a usual order, a decision) under a short key.',
-    parameters: z.object({ key: memoryKeySchema, value: memoryValueSchema.describe('the fact in plain words (or a number, or true/false)'), scope: scopeChoice }).strict(),
+    parameters: z
+      .object({ key: memoryKeySchema, value: memoryValueSchema.describe('the fact in plain words (or a number, or true/false)'), scope: scopeChoice })
+      .strict(),
     execute: ({ key, value, scope }, context) => {
       const entry = memory.memorize(scopeOf(context, scope), key, value, { provenance: provenance(context) });
       return { saved: true, key: entry.key, tier: entry.tier };

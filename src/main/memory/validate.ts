@@ -1,5 +1,5 @@
-import { MAX_KEY_LENGTH, type JsonValue, type MemoryScope } from '../../shared/contract/memory';
-import { AppError } from '../../shared/errors';
+import { MAX_KEY_LENGTH, type JsonValue, type MemoryScope } from '@shared/contract/memory';
+import { AppError } from '@shared/errors';
 
 /*
  * The same rules as the contract's zod schemas, checked by hand: these run on every read and

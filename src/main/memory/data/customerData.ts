@@ -1,4 +1,4 @@
-import type { CustomerExport, DeletedCounts } from '../../../shared/contract/memory';
+import type { CustomerExport, DeletedCounts } from '@shared/contract/memory';
 import type { Db } from '../../storage/database';
 import type { Clock } from '../clock';
 import { entryView, valueOf, type EntryStore } from '../entries/entryStore';
@@ -55,20 +55,22 @@ export class CustomerData {
    * then what the caches hold of them.
    */
   erase(userId: string, sessionId: string | null): DeletedCounts {
-    const counts = this.db.transaction((): DeletedCounts => {
-      const sessionRows = this.sessions.rowsOf(userId, sessionId);
-      const entries = this.entries.erase(userId, sessionId);
-      const summaries = this.summaries.erase(sessionRows);
-      const sessions = this.sessions.erase(sessionRows);
-      if (sessionId === null) {
-        this.ledger.deleteUser(userId);
-      } else {
-        for (const { tier, bytes, n } of entries.released) if (n > 0) this.ledger.adjust(userId, tier, -bytes, -n);
-        if (sessions.events > 0) this.ledger.adjust(userId, 'warm', -sessions.eventBytes, -sessions.events);
-        if (summaries.summaries > 0) this.ledger.adjust(userId, 'cold', -summaries.bytes, -summaries.summaries);
-      }
-      return { memories: entries.memories, sessions: sessions.sessions, events: sessions.events, summaries: summaries.summaries };
-    }).immediate();
+    const counts = this.db
+      .transaction((): DeletedCounts => {
+        const sessionRows = this.sessions.rowsOf(userId, sessionId);
+        const entries = this.entries.erase(userId, sessionId);
+        const summaries = this.summaries.erase(sessionRows);
+        const sessions = this.sessions.erase(sessionRows);
+        if (sessionId === null) {
+          this.ledger.deleteUser(userId);
+        } else {
+          for (const { tier, bytes, n } of entries.released) if (n > 0) this.ledger.adjust(userId, tier, -bytes, -n);
+          if (sessions.events > 0) this.ledger.adjust(userId, 'warm', -sessions.eventBytes, -sessions.events);
+          if (summaries.summaries > 0) this.ledger.adjust(userId, 'cold', -summaries.bytes, -summaries.summaries);
+        }
+        return { memories: entries.memories, sessions: sessions.sessions, events: sessions.events, summaries: summaries.summaries };
+      })
+      .immediate();
 
     if (sessionId === null) {
       this.hot.dropUser(userId);

@@ -1,6 +1,6 @@
-import type { JsonValue, MemoryEntryView, MemoryPage, MemoryScope, MemoryTier, MemoryValueView, StoredTier } from '../../../shared/contract/memory';
-import { AppError } from '../../../shared/errors';
-import { foldAccents } from '../../../shared/text';
+import type { JsonValue, MemoryEntryView, MemoryPage, MemoryScope, MemoryTier, MemoryValueView, StoredTier } from '@shared/contract/memory';
+import { AppError } from '@shared/errors';
+import { foldAccents } from '@shared/text';
 import type { Db } from '../../storage/database';
 import type { Clock } from '../clock';
 import { compress, decompress } from '../codec';
@@ -108,21 +108,23 @@ export class Entries {
     const validatedKey = validKey(key);
     if (!Array.isArray(items)) throw new AppError('invalid_request', 'items must be a list');
     const added = jsonText(items, 'items').value as JsonValue[];
-    return this.db.transaction(() => {
-      let list = added;
-      if (options.mode === 'append') {
-        const row = this.store.find(userId, sessionId ?? '', validatedKey);
-        if (row) {
-          const current = JSON.parse(decompress(row.value, row.codec)) as JsonValue;
-          if (!Array.isArray(current)) {
-            throw new AppError('conflict', `The memory "${validatedKey}" is not a list, so nothing can be appended to it.`);
+    return this.db
+      .transaction(() => {
+        let list = added;
+        if (options.mode === 'append') {
+          const row = this.store.find(userId, sessionId ?? '', validatedKey);
+          if (row) {
+            const current = JSON.parse(decompress(row.value, row.codec)) as JsonValue;
+            if (!Array.isArray(current)) {
+              throw new AppError('conflict', `The memory "${validatedKey}" is not a list, so nothing can be appended to it.`);
+            }
+            const seen = new Set(current.map((item) => JSON.stringify(item)));
+            list = [...current, ...added.filter((item) => !seen.has(JSON.stringify(item)))];
           }
-          const seen = new Set(current.map((item) => JSON.stringify(item)));
-          list = [...current, ...added.filter((item) => !seen.has(JSON.stringify(item)))];
         }
-      }
-      return this.write(userId, sessionId, validatedKey, list, JSON.stringify(list), options);
-    }).immediate();
+        return this.write(userId, sessionId, validatedKey, list, JSON.stringify(list), options);
+      })
+      .immediate();
   }
 
   /** The value and the tier it was served from; `not_found` when absent or expired. */
@@ -166,11 +168,13 @@ export class Entries {
   forget(scope: MemoryScope, key: string): { deleted: boolean } {
     const { userId, sessionId } = validScope(scope);
     const validatedKey = validKey(key);
-    const deleted = this.db.transaction(() => {
-      const row = this.store.findMeta(userId, sessionId ?? '', validatedKey);
-      if (row) this.store.delete(row);
-      return row !== undefined;
-    }).immediate();
+    const deleted = this.db
+      .transaction(() => {
+        const row = this.store.findMeta(userId, sessionId ?? '', validatedKey);
+        if (row) this.store.delete(row);
+        return row !== undefined;
+      })
+      .immediate();
     this.hot.deleteEntry(HotTier.scopeKey(userId, sessionId), validatedKey);
     if (deleted) {
       this.quotas.check(userId, sessionId);
@@ -218,7 +222,8 @@ export class Entries {
 
   private write(userId: string, sessionId: string | null, key: string, value: JsonValue, text: string, options: MemorizeOptions): MemoryValueView {
     const { limits } = this;
-    const size = Buffer.byteLength(text) + Buffer.byteLength(key);
+    const textBytes = Buffer.byteLength(text);
+    const size = textBytes + Buffer.byteLength(key);
     if (size > limits.coldEntryMaxBytes) {
       throw new AppError(
         'invalid_request',
@@ -242,7 +247,7 @@ export class Entries {
       codec: tier === 'warm' ? 'none' : 'brotli',
       value: stored,
       size,
-      stored_bytes: typeof stored === 'string' ? Buffer.byteLength(stored) : stored.length,
+      stored_bytes: typeof stored === 'string' ? textBytes : stored.length,
       created_at: now,
       updated_at: now,
       accessed_at: now,

@@ -1,5 +1,5 @@
-import type { Codec, JsonValue, MemoryEntryView, MemoryTier, SearchHit, StoredTier } from '../../../shared/contract/memory';
-import { AppError } from '../../../shared/errors';
+import type { Codec, JsonValue, MemoryEntryView, MemoryTier, SearchHit, StoredTier } from '@shared/contract/memory';
+import { AppError } from '@shared/errors';
 import type { Db } from '../../storage/database';
 import { Statements } from '../statements';
 import type { Clock } from '../clock';
@@ -94,20 +94,35 @@ export class EntryStore {
   ) {
     this.sql = new Statements(db);
     this.selectRow = db.prepare<[string, string, string], EntryRow>('SELECT * FROM memory_entries WHERE user_id = ? AND session_id = ? AND key = ?');
-    this.selectMeta = db.prepare<[string, string, string], EntryMeta>(`SELECT ${META_COLUMNS} FROM memory_entries WHERE user_id = ? AND session_id = ? AND key = ?`);
+    this.selectMeta = db.prepare<[string, string, string], EntryMeta>(
+      `SELECT ${META_COLUMNS} FROM memory_entries WHERE user_id = ? AND session_id = ? AND key = ?`,
+    );
     this.selectExisting = db.prepare<[string, string, string], { id: number; tier: StoredTier; stored_bytes: number; created_at: number }>(
       'SELECT id, tier, stored_bytes, created_at FROM memory_entries WHERE user_id = ? AND session_id = ? AND key = ?',
     );
     this.selectById = db.prepare<[number], EntryRow>('SELECT * FROM memory_entries WHERE id = ?');
-    // A new key, charged to its tier's quota by the ledger's insert trigger; returns the row id and the tier's use after it.
+    // A new key, charged to its tier's quota by the ledger's insert trigger.
     this.insertRow = db.prepare<
-      [string, string, string, StoredTier, Codec, Buffer | string, number, number, number, number, number, number | null, string | null, string | null],
-      { id: number; used: number }
+      [
+        string,
+        string,
+        string,
+        StoredTier,
+        Codec,
+        Buffer | string,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number | null,
+        string | null,
+        string | null,
+      ]
     >(
       `INSERT INTO memory_entries (user_id, session_id, key, tier, codec, value, size, stored_bytes, created_at, updated_at,
          accessed_at, expires_at, source_session_id, source_turn_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (user_id, session_id, key) DO NOTHING
-       RETURNING id, (SELECT bytes FROM memory_usage WHERE user_id = memory_entries.user_id AND tier = memory_entries.tier) AS used`,
+       ON CONFLICT (user_id, session_id, key) DO NOTHING`,
     );
     this.updateRow = db.prepare<
       [StoredTier, Codec, Buffer | string, number, number, number, number, number | null, string | null, string | null, number]
@@ -119,7 +134,9 @@ export class EntryStore {
     this.promoteRow = db.prepare<[string, number, number, number]>(
       "UPDATE memory_entries SET tier = 'warm', codec = 'none', value = ?, stored_bytes = ?, accessed_at = ? WHERE id = ?",
     );
-    this.demoteRow = db.prepare<[Buffer, number, number]>("UPDATE memory_entries SET tier = 'cold', codec = 'brotli', value = ?, stored_bytes = ? WHERE id = ?");
+    this.demoteRow = db.prepare<[Buffer, number, number]>(
+      "UPDATE memory_entries SET tier = 'cold', codec = 'brotli', value = ?, stored_bytes = ? WHERE id = ?",
+    );
     this.deleteRow = db.prepare<[number]>('DELETE FROM memory_entries WHERE id = ?');
     this.demotionCandidates = db.prepare<[string, number], EntryRow>(
       `SELECT * FROM memory_entries WHERE user_id = ? AND tier = 'warm' AND id != ? ORDER BY accessed_at LIMIT ${DEMOTION_BATCH}`,
@@ -140,9 +157,27 @@ export class EntryStore {
       // A rewrite in the same tier is charged only the difference.
       const sameTier = existing.tier === row.tier;
       if (!sameTier) ledger.adjust(row.user_id, existing.tier, -existing.stored_bytes, -1);
-      const usedAfter = ledger.charge(row.user_id, row.tier, sameTier ? row.stored_bytes - existing.stored_bytes : row.stored_bytes, sameTier ? 0 : 1, existing.id);
+      const usedAfter = ledger.charge(
+        row.user_id,
+        row.tier,
+        sameTier ? row.stored_bytes - existing.stored_bytes : row.stored_bytes,
+        sameTier ? 0 : 1,
+        existing.id,
+      );
       row.created_at = existing.created_at;
-      this.updateRow.run(row.tier, row.codec, row.value, row.size, row.stored_bytes, row.updated_at, row.accessed_at, row.expires_at, row.source_session_id, row.source_turn_id, existing.id);
+      this.updateRow.run(
+        row.tier,
+        row.codec,
+        row.value,
+        row.size,
+        row.stored_bytes,
+        row.updated_at,
+        row.accessed_at,
+        row.expires_at,
+        row.source_session_id,
+        row.source_turn_id,
+        existing.id,
+      );
       return { id: existing.id, usedAfter };
     });
   }
@@ -196,9 +231,24 @@ export class EntryStore {
   /** Inserts a new key; null when the key exists or its quota would be passed (nothing written). */
   private insertNew(row: EntryRow): { id: number; usedAfter: number } | null {
     try {
-      // `all`, not `get`: an autocommit statement must run to its end, which is where SQLite checkpoints the WAL.
-      const [inserted] = this.insertRow.all(row.user_id, row.session_id, row.key, row.tier, row.codec, row.value, row.size, row.stored_bytes, row.created_at, row.updated_at, row.accessed_at, row.expires_at, row.source_session_id, row.source_turn_id);
-      return inserted ? { id: inserted.id, usedAfter: inserted.used } : null;
+      const inserted = this.insertRow.run(
+        row.user_id,
+        row.session_id,
+        row.key,
+        row.tier,
+        row.codec,
+        row.value,
+        row.size,
+        row.stored_bytes,
+        row.created_at,
+        row.updated_at,
+        row.accessed_at,
+        row.expires_at,
+        row.source_session_id,
+        row.source_turn_id,
+      );
+      if (inserted.changes === 0) return null;
+      return { id: Number(inserted.lastInsertRowid), usedAfter: this.ledger.inserted(row.user_id, row.tier, row.stored_bytes) };
     } catch (error) {
       if (UsageLedger.refusedInsert(error)) return null;
       throw error;
@@ -271,13 +321,15 @@ export class EntryStore {
   /** Brings a small cold entry back to warm on read, when warm has room without demoting others. */
   promote(row: EntryRow, text: string, now: number): void {
     const bytes = Buffer.byteLength(text);
-    this.db.transaction(() => {
-      if (this.ledger.usage(row.user_id, 'warm').bytes + bytes > this.limits.warmUserBytes) return;
-      this.promoteRow.run(text, bytes, now, row.id);
-      this.ledger.adjust(row.user_id, 'cold', -row.stored_bytes, -1);
-      this.ledger.adjust(row.user_id, 'warm', bytes, 1);
-      Object.assign(row, { tier: 'warm', codec: 'none', stored_bytes: bytes, accessed_at: now });
-    }).immediate();
+    this.db
+      .transaction(() => {
+        if (this.ledger.usage(row.user_id, 'warm').bytes + bytes > this.limits.warmUserBytes) return;
+        this.promoteRow.run(text, bytes, now, row.id);
+        this.ledger.adjust(row.user_id, 'cold', -row.stored_bytes, -1);
+        this.ledger.adjust(row.user_id, 'warm', bytes, 1);
+        Object.assign(row, { tier: 'warm', codec: 'none', stored_bytes: bytes, accessed_at: now });
+      })
+      .immediate();
   }
 
   // ---- maintenance --------------------------------------------------------------------------
@@ -315,16 +367,24 @@ export class EntryStore {
 
   /** An entry's searchable text: its key and the text of its value. */
   textForIndex(id: number): { userId: string; text: string } | null {
-    const row = this.sql.get<[number], Pick<EntryRow, 'user_id' | 'key' | 'value' | 'codec'>>('SELECT user_id, key, value, codec FROM memory_entries WHERE id = ?').get(id);
+    const row = this.sql
+      .get<[number], Pick<EntryRow, 'user_id' | 'key' | 'value' | 'codec'>>('SELECT user_id, key, value, codec FROM memory_entries WHERE id = ?')
+      .get(id);
     return row ? { userId: row.user_id, text: `${row.key} ${searchableText(valueOf(row))}` } : null;
   }
 
   idsUpdatedSince(time: number): number[] {
-    return this.sql.get<[number], { id: number }>('SELECT id FROM memory_entries WHERE updated_at >= ?').all(time).map((row) => row.id);
+    return this.sql
+      .get<[number], { id: number }>('SELECT id FROM memory_entries WHERE updated_at >= ?')
+      .all(time)
+      .map((row) => row.id);
   }
 
   idsAfter(id: number, limit: number): number[] {
-    return this.sql.get<[number, number], { id: number }>('SELECT id FROM memory_entries WHERE id > ? ORDER BY id LIMIT ?').all(id, limit).map((row) => row.id);
+    return this.sql
+      .get<[number, number], { id: number }>('SELECT id FROM memory_entries WHERE id > ? ORDER BY id LIMIT ?')
+      .all(id, limit)
+      .map((row) => row.id);
   }
 
   /** An entry as a search hit, or null when it is gone. */
@@ -355,7 +415,11 @@ export class EntryStore {
   erase(userId: string, sessionId: string | null): { memories: number; released: { tier: StoredTier; bytes: number; n: number }[] } {
     const filter = sessionId === null ? 'user_id = ?' : 'user_id = ? AND session_id = ?';
     const args = sessionId === null ? [userId] : [userId, sessionId];
-    const rows = this.sql.get(`SELECT id, tier, stored_bytes FROM memory_entries WHERE ${filter}`).all(...args) as { id: number; tier: StoredTier; stored_bytes: number }[];
+    const rows = this.sql.get(`SELECT id, tier, stored_bytes FROM memory_entries WHERE ${filter}`).all(...args) as {
+      id: number;
+      tier: StoredTier;
+      stored_bytes: number;
+    }[];
     const released = { warm: { tier: 'warm' as const, bytes: 0, n: 0 }, cold: { tier: 'cold' as const, bytes: 0, n: 0 } };
     for (const row of rows) {
       this.search.unindex('entry', row.id);

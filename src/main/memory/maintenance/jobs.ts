@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { MaintenanceReport, MaintenanceTask } from '../../../shared/contract/memory';
-import { AppError } from '../../../shared/errors';
+import type { MaintenanceReport, MaintenanceTask } from '@shared/contract/memory';
+import { AppError } from '@shared/errors';
 import type { Clock } from '../clock';
 import type { EntryMeta, EntryStore } from '../entries/entryStore';
 import { HotTier } from '../hotTier';
@@ -39,7 +39,7 @@ export function maintenanceJobs(parts: JobParts): Record<MaintenanceTask, Job> {
 async function cleanup(parts: JobParts, report: MaintenanceReport, runner: SliceRunner): Promise<void> {
   const { entries, summaries, limits } = parts;
   const now = parts.clock.now();
-  for (let more = true; more && runner.active; ) {
+  for (let more = true; more && runner.active;) {
     more = await runner.slice((deadline) => {
       const rows = entries.expiredBatch(now, 200);
       for (const row of rows) {
@@ -51,12 +51,17 @@ async function cleanup(parts: JobParts, report: MaintenanceReport, runner: Slice
       return rows.length === 200;
     });
   }
-  await scanEntries(parts, runner, (from, to) => entries.staleColdIn(from, to, now - limits.coldRetentionMs), (row) => {
-    entries.delete(row);
-    report.expiredDeleted++;
-    report.bytesFreed += row.stored_bytes;
-  });
-  for (let more = true; more && runner.active; ) {
+  await scanEntries(
+    parts,
+    runner,
+    (from, to) => entries.staleColdIn(from, to, now - limits.coldRetentionMs),
+    (row) => {
+      entries.delete(row);
+      report.expiredDeleted++;
+      report.bytesFreed += row.stored_bytes;
+    },
+  );
+  for (let more = true; more && runner.active;) {
     more = await runner.slice(() => {
       const rows = summaries.staleBatch(now - limits.coldRetentionMs, 200);
       for (const row of rows) {
@@ -75,23 +80,33 @@ async function cleanup(parts: JobParts, report: MaintenanceReport, runner: Slice
 async function compressIdle(parts: JobParts, report: MaintenanceReport, runner: SliceRunner): Promise<void> {
   const { entries } = parts;
   const cutoff = parts.clock.now() - parts.limits.warmTtlMs;
-  await scanEntries(parts, runner, (from, to) => entries.idleWarmIn(from, to, cutoff), (row) => {
-    try {
-      report.bytesFreed += entries.demoteById(row.id);
-      report.demoted++;
-      report.compressed++;
-    } catch (error) {
-      if (!(error instanceof AppError && error.code === 'quota_exceeded')) throw error;
-      report.skipped++;
-    }
-  });
+  await scanEntries(
+    parts,
+    runner,
+    (from, to) => entries.idleWarmIn(from, to, cutoff),
+    (row) => {
+      try {
+        report.bytesFreed += entries.demoteById(row.id);
+        report.demoted++;
+        report.compressed++;
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === 'quota_exceeded')) throw error;
+        report.skipped++;
+      }
+    },
+  );
 }
 
 /**
  * Walks the entry id space in chunks of metadata (values are loaded one at a time by `act`), and
  * stops a slice at its deadline, even mid-chunk, resuming after the last row it handled.
  */
-async function scanEntries(parts: JobParts, runner: SliceRunner, select: (fromId: number, toId: number) => EntryMeta[], act: (row: EntryMeta) => void): Promise<void> {
+async function scanEntries(
+  parts: JobParts,
+  runner: SliceRunner,
+  select: (fromId: number, toId: number) => EntryMeta[],
+  act: (row: EntryMeta) => void,
+): Promise<void> {
   const maxId = parts.entries.maxId();
   let from = 0;
   while (from < maxId && runner.active) {

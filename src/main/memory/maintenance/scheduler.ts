@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { MaintenanceReport, MaintenanceTask } from '../../../shared/contract/memory';
-import { maintenanceTasks } from '../../../shared/contract/memory';
-import { AppError } from '../../../shared/errors';
+import type { MaintenanceReport, MaintenanceTask } from '@shared/contract/memory';
+import { maintenanceTasks } from '@shared/contract/memory';
+import { AppError } from '@shared/errors';
 import type { Db } from '../../storage/database';
 import { Statements } from '../statements';
 import type { Clock } from '../clock';
@@ -58,6 +58,8 @@ export class MaintenanceScheduler {
     private readonly events: MemoryEmitter,
     /** Told about every finished run (logging, tests). */
     private readonly onReport: (report: MaintenanceReport) => void = () => undefined,
+    /** Told about a run that failed; the job runs again at its next time. */
+    private readonly onFailure: (task: MaintenanceTask, error: unknown) => void = () => undefined,
   ) {
     this.sql = new Statements(db);
     this.lastRunStatement = db.prepare<[string], { last_run_at: number }>('SELECT last_run_at FROM memory_jobs WHERE task = ?');
@@ -73,7 +75,8 @@ export class MaintenanceScheduler {
     const runs: Promise<unknown>[] = [];
     for (const task of maintenanceTasks) {
       const last = this.lastRun(task);
-      if (last === null || nextDue(task, last) <= now) runs.push(this.enqueue(task, 'catch-up').catch(() => undefined));
+      if (last === null || nextDue(task, last) <= now)
+        runs.push(this.enqueue(task, 'catch-up').catch((error: unknown) => this.onFailure(task, error)));
       else this.schedule(task);
     }
     return Promise.all(runs).then(() => undefined);
@@ -116,6 +119,7 @@ export class MaintenanceScheduler {
 
   private enqueue(task: MaintenanceTask, trigger: Trigger): Promise<MaintenanceReport> {
     const job = this.queue.then(() => this.execute(task, trigger));
+    // The queue only orders the jobs: each job's own caller hears its failure.
     this.queue = job.catch(() => undefined);
     return job;
   }
@@ -130,7 +134,7 @@ export class MaintenanceScheduler {
       task,
       this.clock.setTimer(() => {
         this.timers.delete(task);
-        if (!this.closed) void this.enqueue(task, 'schedule').catch(() => undefined);
+        if (!this.closed) void this.enqueue(task, 'schedule').catch((error: unknown) => this.onFailure(task, error));
       }, delay),
     );
   }

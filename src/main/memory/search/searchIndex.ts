@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { foldAccents } from '../../../shared/text';
+import { foldAccents } from '@shared/text';
 import type { Db } from '../../storage/database';
 import { Statements } from '../statements';
 import type { Clock } from '../clock';
@@ -66,11 +66,20 @@ export interface IndexSources {
 
 const INDEX_BATCH = 500;
 const INDEX_DELAY_MS = 500;
+/** After a failed background batch (full disk, damaged file), the next try. */
+const INDEX_RETRY_MS = 30_000;
 const REBUILD_DELAY_MS = 5;
 /** The layout of `indexColumns`; files indexed before it (customer token + plain text) are rebuilt in the background. */
 const FORMAT = 2;
 
-type Meta = 'events_indexed_through' | 'entries_unindexed_since' | 'search_format' | 'rebuild_entries_after' | 'rebuild_events_after' | 'rebuild_events_through' | 'rebuild_summaries_after';
+type Meta =
+  | 'events_indexed_through'
+  | 'entries_unindexed_since'
+  | 'search_format'
+  | 'rebuild_entries_after'
+  | 'rebuild_events_after'
+  | 'rebuild_events_through'
+  | 'rebuild_summaries_after';
 
 /**
  * The search index (`memory_fts`, contentless FTS5) and its watermarks in `memory_meta`. Entries
@@ -100,6 +109,8 @@ export class SearchIndex {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly sources: IndexSources,
+    /** Told when a background batch fails (a full disk, a damaged file); the batch is tried again later. */
+    private readonly onError: (error: unknown) => void = () => undefined,
   ) {
     this.sql = new Statements(db);
     this.insertStatement = db.prepare<[number, string, string]>('INSERT INTO memory_fts (rowid, scope, text) VALUES (?, ?, ?)');
@@ -240,6 +251,17 @@ export class SearchIndex {
   private tick(): void {
     this.indexTimer = null;
     if (!this.db.open) return;
+    try {
+      this.indexBatch();
+    } catch (error) {
+      // A timer callback must never throw (it would end the process): the index is derived, so the
+      // batch waits and is tried again; searches flush first and report the fault themselves.
+      this.onError(error);
+      this.arm(INDEX_RETRY_MS);
+    }
+  }
+
+  private indexBatch(): void {
     if (this.dirty) {
       if (this.indexPendingEvents(INDEX_BATCH) + this.indexQueuedEntries(INDEX_BATCH) > 0) {
         this.arm(INDEX_DELAY_MS);
@@ -305,62 +327,66 @@ export class SearchIndex {
 
   /** A file indexed with the previous layout is rebuilt row by row in the background; an empty one just takes the new layout. */
   private checkFormat(): void {
-    this.db.transaction(() => {
-      const format = this.metaGet.get('search_format')?.value ?? 1;
-      if (format >= FORMAT) return;
-      if (this.metaGet.get('rebuild_entries_after') === undefined) {
-        const empty = this.sql.get('SELECT rowid FROM memory_fts LIMIT 1').get() === undefined;
-        if (empty) {
-          this.metaSet.run('search_format', FORMAT);
-          return;
+    this.db
+      .transaction(() => {
+        const format = this.metaGet.get('search_format')?.value ?? 1;
+        if (format >= FORMAT) return;
+        if (this.metaGet.get('rebuild_entries_after') === undefined) {
+          const empty = this.sql.get('SELECT rowid FROM memory_fts LIMIT 1').get() === undefined;
+          if (empty) {
+            this.metaSet.run('search_format', FORMAT);
+            return;
+          }
+          this.metaSet.run('rebuild_entries_after', 0);
+          this.metaSet.run('rebuild_events_after', 0);
+          this.metaSet.run('rebuild_events_through', this.metaGet.get('events_indexed_through')?.value ?? 0);
+          this.metaSet.run('rebuild_summaries_after', 0);
         }
-        this.metaSet.run('rebuild_entries_after', 0);
-        this.metaSet.run('rebuild_events_after', 0);
-        this.metaSet.run('rebuild_events_through', this.metaGet.get('events_indexed_through')?.value ?? 0);
-        this.metaSet.run('rebuild_summaries_after', 0);
-      }
-      this.rebuilding = true;
-    }).immediate();
+        this.rebuilding = true;
+      })
+      .immediate();
     if (this.rebuilding) this.arm(REBUILD_DELAY_MS);
   }
 
   /** One bounded step of the rebuild: entries, then indexed events, then summaries, each from its cursor. */
   private rebuildStep(maxRows: number): number {
-    return this.db.transaction(() => {
-      const entriesAfter = this.metaGet.get('rebuild_entries_after')?.value ?? -1;
-      if (entriesAfter >= 0) {
-        const ids = this.sources.entryIdsAfter(entriesAfter, maxRows);
-        for (const id of ids) this.reindexEntry(id);
-        this.metaSet.run('rebuild_entries_after', ids.length < maxRows ? -1 : ids[ids.length - 1]!);
-        return Math.max(ids.length, 1);
-      }
-      const eventsAfter = this.metaGet.get('rebuild_events_after')?.value ?? -1;
-      if (eventsAfter >= 0) {
-        const through = this.metaGet.get('rebuild_events_through')?.value ?? 0;
-        const rows = this.sources.eventsAfter(eventsAfter, maxRows).filter((row) => row.seq <= through);
-        for (const row of rows) {
-          this.unindex('event', row.seq);
-          if (row.text !== null) this.index('event', row.seq, row.userId, row.text);
+    return this.db
+      .transaction(() => {
+        const entriesAfter = this.metaGet.get('rebuild_entries_after')?.value ?? -1;
+        if (entriesAfter >= 0) {
+          const ids = this.sources.entryIdsAfter(entriesAfter, maxRows);
+          for (const id of ids) this.reindexEntry(id);
+          this.metaSet.run('rebuild_entries_after', ids.length < maxRows ? -1 : ids[ids.length - 1]!);
+          return Math.max(ids.length, 1);
         }
-        this.metaSet.run('rebuild_events_after', rows.length < maxRows ? -1 : rows[rows.length - 1]!.seq);
-        return Math.max(rows.length, 1);
-      }
-      const summariesAfter = this.metaGet.get('rebuild_summaries_after')?.value ?? -1;
-      if (summariesAfter >= 0) {
-        const rows = this.sources.summariesAfter(summariesAfter, maxRows);
-        for (const row of rows) {
-          this.unindex('summary', row.id);
-          this.index('summary', row.id, row.userId, row.text);
+        const eventsAfter = this.metaGet.get('rebuild_events_after')?.value ?? -1;
+        if (eventsAfter >= 0) {
+          const through = this.metaGet.get('rebuild_events_through')?.value ?? 0;
+          const rows = this.sources.eventsAfter(eventsAfter, maxRows).filter((row) => row.seq <= through);
+          for (const row of rows) {
+            this.unindex('event', row.seq);
+            if (row.text !== null) this.index('event', row.seq, row.userId, row.text);
+          }
+          this.metaSet.run('rebuild_events_after', rows.length < maxRows ? -1 : rows[rows.length - 1]!.seq);
+          return Math.max(rows.length, 1);
         }
-        this.metaSet.run('rebuild_summaries_after', rows.length < maxRows ? -1 : rows[rows.length - 1]!.id);
-        return Math.max(rows.length, 1);
-      }
-      for (const name of ['rebuild_entries_after', 'rebuild_events_after', 'rebuild_events_through', 'rebuild_summaries_after'] as const) {
-        this.metaDelete.run(name);
-      }
-      this.metaSet.run('search_format', FORMAT);
-      this.rebuilding = false;
-      return 0;
-    }).immediate();
+        const summariesAfter = this.metaGet.get('rebuild_summaries_after')?.value ?? -1;
+        if (summariesAfter >= 0) {
+          const rows = this.sources.summariesAfter(summariesAfter, maxRows);
+          for (const row of rows) {
+            this.unindex('summary', row.id);
+            this.index('summary', row.id, row.userId, row.text);
+          }
+          this.metaSet.run('rebuild_summaries_after', rows.length < maxRows ? -1 : rows[rows.length - 1]!.id);
+          return Math.max(rows.length, 1);
+        }
+        for (const name of ['rebuild_entries_after', 'rebuild_events_after', 'rebuild_events_through', 'rebuild_summaries_after'] as const) {
+          this.metaDelete.run(name);
+        }
+        this.metaSet.run('search_format', FORMAT);
+        this.rebuilding = false;
+        return 0;
+      })
+      .immediate();
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { eventKinds, type EventKind, type JsonValue, type SessionEvent } from '../../../shared/contract/memory';
-import { AppError } from '../../../shared/errors';
+import { eventKinds, type EventKind, type JsonValue, type SessionEvent } from '@shared/contract/memory';
+import { AppError } from '@shared/errors';
 import { deepFreeze } from '../hotTier';
 import { jsonText } from '../validate';
 
@@ -93,7 +93,14 @@ const contentProperty: PropertyDescriptor = { get: readContent, enumerable: true
  * enumerable property (a getter) in its usual place: spreading, `JSON.stringify`, structured clone
  * and equality checks see an ordinary event; the JSON waits in a hidden (non-enumerable) slot.
  */
-export function storedEvent(id: string, author: string, kind: EventKind, contentJson: string, turnId: string | null, timestamp: number): SessionEvent {
+export function storedEvent(
+  id: string,
+  author: string,
+  kind: EventKind,
+  contentJson: string,
+  turnId: string | null,
+  timestamp: number,
+): SessionEvent {
   const event = { id, author, kind } as SessionEvent;
   Object.defineProperty(event, 'content', contentProperty);
   event.turnId = turnId;

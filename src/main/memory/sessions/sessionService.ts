@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DeletedCounts, HistoryPage, SessionEvent, SessionView } from '../../../shared/contract/memory';
-import { AppError } from '../../../shared/errors';
+import type { DeletedCounts, HistoryPage, SessionEvent, SessionView } from '@shared/contract/memory';
+import { AppError } from '@shared/errors';
 import type { Clock } from '../clock';
 import { HEAP_FACTOR, HotTier, type HotEvents } from '../hotTier';
 import type { MemoryLimits } from '../limits';
@@ -142,7 +142,8 @@ export class SessionService {
     this.store.touch(scopeKey);
     if (!inserted) return { event, stored: false };
     const window = this.hot.peekEvents(scopeKey);
-    if (window) this.extendWindow(scopeKey, window, storedEvent(event.id, event.author, event.kind, json, event.turnId, event.timestamp), heapBytesOf(json));
+    if (window)
+      this.extendWindow(scopeKey, window, storedEvent(event.id, event.author, event.kind, json, event.turnId, event.timestamp), heapBytesOf(json));
     if (event.kind === 'message' || event.kind === 'summary') this.search.eventsAppended();
     this.quotas.noteUsage(userId, sessionId, 'warm', usedAfter, scopeKey);
     return { event, stored: true };

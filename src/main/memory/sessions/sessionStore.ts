@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { EventKind, JsonValue, SearchHit, SessionEvent } from '../../../shared/contract/memory';
+import type { EventKind, JsonValue, SearchHit, SessionEvent } from '@shared/contract/memory';
 import type { Db } from '../../storage/database';
 import { Statements } from '../statements';
 import type { Clock } from '../clock';
@@ -88,11 +88,10 @@ export class SessionStore {
     this.insertSession = db.prepare<[string, string, string | null, number]>(
       'INSERT INTO memory_sessions (user_id, session_id, title, created_at) VALUES (?, ?, ?, ?)',
     );
-    // Charged to the customer's warm quota by the ledger's insert trigger; returns the use after it.
-    this.insertEvent = db.prepare<[number, string, string, string, string, string | null, number, number, string], { used: number }>(
+    // Charged to the customer's warm quota by the ledger's insert trigger.
+    this.insertEvent = db.prepare<[number, string, string, string, string, string | null, number, number]>(
       `INSERT INTO memory_events (session_row, event_id, author, kind, content, turn_id, timestamp, bytes)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_row, event_id) DO NOTHING
-       RETURNING (SELECT bytes FROM memory_usage WHERE user_id = ? AND tier = 'warm') AS used`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_row, event_id) DO NOTHING`,
     );
     this.lastEvents = db
       .prepare<[number, number], RawEvent>(`SELECT ${EVENT_COLUMNS} FROM memory_events WHERE session_row = ? ORDER BY seq DESC LIMIT ?`)
@@ -104,12 +103,14 @@ export class SessionStore {
       .raw(true);
     this.allEvents = db.prepare<[number], RawEvent>(`SELECT ${EVENT_COLUMNS} FROM memory_events WHERE session_row = ? ORDER BY seq`).raw(true);
     this.eventsBefore = db
-      .prepare<[number, number, number], RawEvent>(`SELECT ${EVENT_COLUMNS} FROM memory_events WHERE session_row = ? AND seq < ? ORDER BY seq DESC LIMIT ?`)
+      .prepare<[number, number, number], RawEvent>(
+        `SELECT ${EVENT_COLUMNS} FROM memory_events WHERE session_row = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+      )
       .raw(true);
     this.appendWithRoom = db.transaction((userId: string, sessionRow: number, event: SessionEvent, json: string, bytes: number) => {
       ledger.makeRoomFor(userId, 'warm', bytes);
       try {
-        return this.insertEvent.all(sessionRow, event.id, event.author, event.kind, json, event.turnId, event.timestamp, bytes, userId)[0];
+        return this.insertEvent.run(sessionRow, event.id, event.author, event.kind, json, event.turnId, event.timestamp, bytes).changes > 0;
       } catch (error) {
         throw UsageLedger.refusedInsert(error) ? ledger.quotaExceeded(userId, 'warm', bytes) : error;
       }
@@ -163,15 +164,14 @@ export class SessionStore {
    * `quota_exceeded` thrown.
    */
   append(userId: string, sessionRow: number, event: SessionEvent, json: string, bytes: number): { inserted: boolean; usedAfter: number } {
-    let row: { used: number } | undefined;
+    let inserted: boolean;
     try {
-      // `all`, not `get`: the statement must run to its end, which is where SQLite checkpoints the WAL.
-      row = this.insertEvent.all(sessionRow, event.id, event.author, event.kind, json, event.turnId, event.timestamp, bytes, userId)[0];
+      inserted = this.insertEvent.run(sessionRow, event.id, event.author, event.kind, json, event.turnId, event.timestamp, bytes).changes > 0;
     } catch (error) {
       if (!UsageLedger.refusedInsert(error)) throw error;
-      row = this.appendWithRoom.immediate(userId, sessionRow, event, json, bytes);
+      inserted = this.appendWithRoom.immediate(userId, sessionRow, event, json, bytes);
     }
-    return row ? { inserted: true, usedAfter: row.used } : { inserted: false, usedAfter: 0 };
+    return inserted ? { inserted, usedAfter: this.ledger.inserted(userId, 'warm', bytes) } : { inserted, usedAfter: 0 };
   }
 
   /** The last `count` events, oldest first. */
@@ -210,7 +210,9 @@ export class SessionStore {
 
   /** Events after `seq` for the search index, with the text of the searched kinds. */
   eventsForIndex(afterSeq: number, limit: number): { seq: number; userId: string; text: string | null }[] {
-    return this.eventsAfterStatement.all(afterSeq, limit).map((row) => ({ seq: row.seq, userId: row.user_id, text: eventSearchText(row.kind, row.content) }));
+    return this.eventsAfterStatement
+      .all(afterSeq, limit)
+      .map((row) => ({ seq: row.seq, userId: row.user_id, text: eventSearchText(row.kind, row.content) }));
   }
 
   lastSeq(): number {
@@ -241,7 +243,9 @@ export class SessionStore {
   /** How many events a session has and the newest one's seq (to see whether it changed). */
   eventSpan(sessionRow: number): { count: number; lastSeq: number | null } {
     const row = this.sql
-      .get<[number], { count: number; lastSeq: number | null }>('SELECT count(*) AS count, max(seq) AS lastSeq FROM memory_events WHERE session_row = ?')
+      .get<[number], { count: number; lastSeq: number | null }>(
+        'SELECT count(*) AS count, max(seq) AS lastSeq FROM memory_events WHERE session_row = ?',
+      )
       .get(sessionRow);
     return row ?? { count: 0, lastSeq: null };
   }
@@ -257,12 +261,7 @@ export class SessionStore {
     );
     this.sql.get('DELETE FROM memory_events WHERE session_row = ?').run(sessionRow);
     this.sql.get('UPDATE memory_sessions SET summarized_at = ? WHERE id = ?').run(this.clock.now(), sessionRow);
-    this.ledger.adjust(
-      userId,
-      'warm',
-      -archived.reduce((sum, event) => sum + event.bytes, 0),
-      -archived.length,
-    );
+    this.ledger.adjust(userId, 'warm', -archived.reduce((sum, event) => sum + event.bytes, 0), -archived.length);
     this.search.eventsDeleted();
   }
 
@@ -282,7 +281,9 @@ export class SessionStore {
     const rows =
       sessionId === null
         ? this.sql.get<[string], { id: number }>('SELECT id FROM memory_sessions WHERE user_id = ?').all(userId)
-        : this.sql.get<[string, string], { id: number }>('SELECT id FROM memory_sessions WHERE user_id = ? AND session_id = ?').all(userId, sessionId);
+        : this.sql
+            .get<[string, string], { id: number }>('SELECT id FROM memory_sessions WHERE user_id = ? AND session_id = ?')
+            .all(userId, sessionId);
     return rows.map((row) => row.id);
   }
 

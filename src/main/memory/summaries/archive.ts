@@ -1,4 +1,4 @@
-import type { EventKind, JsonValue, SessionEvent, SummaryRecord } from '../../../shared/contract/memory';
+import type { EventKind, JsonValue, SessionEvent, SummaryRecord } from '@shared/contract/memory';
 import { compressArchive, decompress } from '../codec';
 
 /**
@@ -32,7 +32,12 @@ export interface PackedSummary {
 export async function packArchive(record: SummaryRecord, events: readonly SessionEvent[]): Promise<PackedSummary> {
   const packed: PackedArchive = {
     v: 2,
-    record: { key_facts: record.key_facts, user_preferences: record.user_preferences, important_events: record.important_events, timestamp: record.timestamp },
+    record: {
+      key_facts: record.key_facts,
+      user_preferences: record.user_preferences,
+      important_events: record.important_events,
+      timestamp: record.timestamp,
+    },
     idPrefix: [],
     idRest: [],
     authors: [],
@@ -60,7 +65,11 @@ export async function packArchive(record: SummaryRecord, events: readonly Sessio
 }
 
 /** The record and the events of a stored summary, whichever layout it was written in. */
-export function unpackArchive(summaryJson: string, codec: 'none' | 'brotli' | 'gzip', transcript: Buffer): SummaryRecord & { events: SessionEvent[] } {
+export function unpackArchive(
+  summaryJson: string,
+  codec: 'none' | 'brotli' | 'gzip',
+  transcript: Buffer,
+): SummaryRecord & { events: SessionEvent[] } {
   const column = JSON.parse(summaryJson) as Partial<SummaryRecord> & { summary: string };
   const blob = JSON.parse(decompress(transcript, codec)) as PackedArchive | SessionEvent[];
   if (Array.isArray(blob)) return { ...(column as SummaryRecord), events: blob };

@@ -1,4 +1,4 @@
-import type { Codec, SearchHit, SessionEvent, SummaryRecord, SummaryView } from '../../../shared/contract/memory';
+import type { Codec, SearchHit, SessionEvent, SummaryRecord, SummaryView } from '@shared/contract/memory';
 import type { Db } from '../../storage/database';
 import { Statements } from '../statements';
 import type { Clock } from '../clock';
@@ -24,7 +24,10 @@ export interface SummaryRow {
   created_at: number;
 }
 
-type ViewRow = Pick<SummaryRow, 'summary' | 'codec' | 'transcript' | 'event_count' | 'first_timestamp' | 'last_timestamp' | 'created_at' | 'stored_bytes'> & {
+type ViewRow = Pick<
+  SummaryRow,
+  'summary' | 'codec' | 'transcript' | 'event_count' | 'first_timestamp' | 'last_timestamp' | 'created_at' | 'stored_bytes'
+> & {
   session_id: string;
 };
 
@@ -131,7 +134,14 @@ export class SummaryStore {
   hit(id: number): SearchHit | null {
     const row = this.hitStatement.get(id);
     if (!row) return null;
-    return { kind: 'summary', userId: row.user_id, sessionId: row.session_id, ref: String(id), text: preview(summaryLine(row.summary)), timestamp: row.created_at };
+    return {
+      kind: 'summary',
+      userId: row.user_id,
+      sessionId: row.session_id,
+      ref: String(id),
+      text: preview(summaryLine(row.summary)),
+      timestamp: row.created_at,
+    };
   }
 
   /** Summaries after `id` with their searchable text (rebuilding the search index). */
@@ -174,14 +184,18 @@ export class SummaryStore {
   /** The summaries of a session with their archived events, decoded, for the export. */
   archivedOf(sessionRow: number): (SummaryRecord & { events: SessionEvent[] })[] {
     return this.sql
-      .get<[number], Pick<SummaryRow, 'summary' | 'codec' | 'transcript'>>('SELECT summary, codec, transcript FROM memory_summaries WHERE session_row = ? ORDER BY id')
+      .get<[number], Pick<SummaryRow, 'summary' | 'codec' | 'transcript'>>(
+        'SELECT summary, codec, transcript FROM memory_summaries WHERE session_row = ? ORDER BY id',
+      )
       .all(sessionRow)
       .map((row) => unpackArchive(row.summary, row.codec, row.transcript));
   }
 
   /** Deletes the summaries of these sessions, inside the caller's transaction; returns how many and their bytes. */
   erase(sessionRows: readonly number[]): { summaries: number; bytes: number } {
-    const rowsOf = this.sql.get<[number], { id: number; stored_bytes: number }>('SELECT id, stored_bytes FROM memory_summaries WHERE session_row = ?');
+    const rowsOf = this.sql.get<[number], { id: number; stored_bytes: number }>(
+      'SELECT id, stored_bytes FROM memory_summaries WHERE session_row = ?',
+    );
     const result = { summaries: 0, bytes: 0 };
     for (const sessionRow of sessionRows) {
       for (const row of rowsOf.all(sessionRow)) {

@@ -1,6 +1,7 @@
-import type { StoredTier } from '../../../shared/contract/memory';
-import { AppError } from '../../../shared/errors';
+import type { StoredTier } from '@shared/contract/memory';
+import { AppError } from '@shared/errors';
 import type { Db } from '../../storage/database';
+import type { Clock } from '../clock';
 import type { MemoryLimits } from '../limits';
 
 /** A row of `memory_usage`: what one customer keeps in one stored tier. */
@@ -62,14 +63,22 @@ function quotaLiteral(bytes: number): string {
   return String(bytes);
 }
 
+/** How long this process trusts a use it knows without reading it again (another process may write too). */
+const KNOWN_FOR_MS = 10_000;
+
 /**
  * The usage ledger (`memory_usage`): bytes and entries per customer and stored tier. Every write
  * updates it inside its own transaction, so at every commit it equals the rows exactly, and the
  * quota check reads the same row the write updates. New events and entries are charged by the
  * connection's insert triggers (`insertCharges`), which check this ledger's quotas. One memory
  * module per connection: a second one on the same connection replaces the triggers with its quotas.
+ *
+ * For quota warnings only, it also remembers each tier's use as last read outside a transaction,
+ * plus the rows this process inserted since, so a write does not read the ledger back; any other
+ * change forgets it, and it is read again after `KNOWN_FOR_MS` (writes of another process).
  */
 export class UsageLedger {
+  private readonly known = { warm: new Map<string, { bytes: number; at: number }>(), cold: new Map<string, { bytes: number; at: number }>() };
   private readonly selectUsage;
   private readonly adjustStatement;
   private readonly chargeStatement;
@@ -81,6 +90,7 @@ export class UsageLedger {
   constructor(
     private readonly db: Db,
     private readonly limits: Readonly<MemoryLimits>,
+    private readonly clock: Clock,
     private readonly room: RoomMaker,
   ) {
     this.selectUsage = db.prepare<[string, string], { bytes: number; entries: number }>(
@@ -121,16 +131,35 @@ export class UsageLedger {
    * row, and the tier has room for `bytes` (made as `ensureRoom` does, or `quota_exceeded`).
    */
   makeRoomFor(userId: string, tier: StoredTier, bytes: number): void {
+    this.known[tier].delete(userId);
     this.ensureRowStatement.run(userId, tier);
     this.ensureRoom(userId, tier, bytes);
   }
 
   usage(userId: string, tier: StoredTier): { bytes: number; entries: number } {
-    return this.selectUsage.get(userId, tier) ?? { bytes: 0, entries: 0 };
+    const use = this.selectUsage.get(userId, tier) ?? { bytes: 0, entries: 0 };
+    if (!this.db.inTransaction) this.known[tier].set(userId, { bytes: use.bytes, at: this.clock.now() });
+    return use;
+  }
+
+  /**
+   * A new row was charged by the insert trigger: the tier's use after it, for the quota warnings
+   * (from what this process knows when it can, else read).
+   */
+  inserted(userId: string, tier: StoredTier, bytes: number): number {
+    const known = this.known[tier].get(userId);
+    if (known && !this.db.inTransaction && this.clock.now() - known.at < KNOWN_FOR_MS) {
+      known.bytes += bytes;
+      return known.bytes;
+    }
+    // Inside a transaction the insert may still roll back: nothing is remembered.
+    this.known[tier].delete(userId);
+    return this.usage(userId, tier).bytes;
   }
 
   /** Records rows added or removed; the caller holds the transaction that changed them. */
   adjust(userId: string, tier: StoredTier, bytes: number, entries: number): void {
+    this.known[tier].delete(userId);
     if (bytes !== 0 || entries !== 0) this.adjustStatement.run(userId, tier, bytes, entries);
   }
 
@@ -145,16 +174,18 @@ export class UsageLedger {
    * check and the update are the same row.
    */
   charge(userId: string, tier: StoredTier, bytes: number, entries: number, protectedEntryId = -1): number {
+    this.known[tier].delete(userId);
+    // `all`, not `get`, for statements with RETURNING: one that stops at its row would skip the WAL checkpoint outside a transaction.
     if (bytes > 0) {
       // The customer has a row and the write fits: one update that checks the quota as it adds.
-      const within = this.chargeWithinStatement.get(bytes, entries, userId, tier, bytes, this.limit(tier));
+      const [within] = this.chargeWithinStatement.all(bytes, entries, userId, tier, bytes, this.limit(tier));
       if (within) return within.bytes;
     }
-    const after = this.chargeStatement.get(userId, tier, bytes, entries)!.bytes;
+    const after = this.chargeStatement.all(userId, tier, bytes, entries)[0]!.bytes;
     if (bytes <= 0 || after <= this.limit(tier)) return after;
     this.adjust(userId, tier, -bytes, -entries);
     this.ensureRoom(userId, tier, bytes, protectedEntryId);
-    return this.chargeStatement.get(userId, tier, bytes, entries)!.bytes;
+    return this.chargeStatement.all(userId, tier, bytes, entries)[0]!.bytes;
   }
 
   /**
@@ -191,6 +222,8 @@ export class UsageLedger {
 
   /** Forgets a customer whose rows were all deleted in the caller's transaction. */
   deleteUser(userId: string): void {
+    this.known.warm.delete(userId);
+    this.known.cold.delete(userId);
     this.deleteUserStatement.run(userId);
   }
 }

@@ -1,4 +1,4 @@
-import type { QuotaUse, StoredTier } from '../../../shared/contract/memory';
+import type { QuotaUse, StoredTier } from '@shared/contract/memory';
 import type { MemoryEmitter } from '../events';
 import { HotTier } from '../hotTier';
 import type { MemoryLimits } from '../limits';
