@@ -1,7 +1,6 @@
 import { afterEach } from 'vitest';
 import { CommerceClient, type CommerceClientOptions } from '../../src/main/commerce/client';
 import { MemoryCartIdStore } from '../../src/main/commerce/cartIds';
-import type { Clock } from '../../src/main/core/clock';
 import { generateCatalog, type DemoCatalog } from '../../src/main/commerce/demo/catalog';
 import { demoSchemaSdl } from '../../src/main/commerce/demo/schemaSource';
 import { standinSchema, StoreStandin, type StoreStandinOptions } from '../helpers/storeStandin';
@@ -39,40 +38,4 @@ afterEach(async () => {
   for (const item of all) await item.close();
 });
 
-/** A clock that moves only when told to, firing due timers in order. */
-export class ManualClock implements Clock {
-  private time = 0;
-  private timers: { at: number; seq: number; callback: () => void }[] = [];
-  private seq = 0;
-
-  now(): number {
-    return this.time;
-  }
-
-  schedule(callback: () => void, ms: number): () => void {
-    const timer = { at: this.time + Math.max(0, ms), seq: this.seq++, callback };
-    this.timers.push(timer);
-    return () => {
-      this.timers = this.timers.filter((candidate) => candidate !== timer);
-    };
-  }
-
-  /** Moves time forward by `ms`, running every timer that falls due, then lets promises settle. */
-  async advance(ms: number): Promise<void> {
-    const end = this.time + ms;
-    for (;;) {
-      const next = this.timers.filter((timer) => timer.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (!next) break;
-      this.timers = this.timers.filter((timer) => timer !== next);
-      this.time = next.at;
-      next.callback();
-      await flush();
-    }
-    this.time = end;
-    await flush();
-  }
-}
-
-export async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-}
+export { flush, ManualClock } from '../helpers/manualClock';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { EventBus } from '../../src/main/core/eventBus';
-import type { Clock } from '../../src/main/memory/clock';
+import type { Clock } from '../../src/main/core/clock';
 import { createMemory, limitsFromQuotas, type MemoryLimits, type MemoryModule } from '../../src/main/memory';
 import type { Summarizer } from '../../src/main/memory/summarizer';
 import { openDatabase, type Db } from '../../src/main/storage/database';
@@ -50,43 +50,7 @@ export function openMemory(dir: string, options: { limits?: Partial<MemoryLimits
   });
 }
 
-/** A clock tests move by hand; due timers fire in time order as it advances. */
-export class ManualClock implements Clock {
-  private timers = new Map<number, { at: number; callback: () => void }>();
-  private nextId = 1;
-
-  constructor(public current: number) {}
-
-  now(): number {
-    return this.current;
-  }
-
-  setTimer(callback: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.current + Math.max(0, ms), callback });
-    return id;
-  }
-
-  clearTimer(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-
-  /** Moves time to `to`, firing each due timer at its own time; bounded in count. */
-  advanceTo(to: number): void {
-    for (let fired = 0; fired < 10_000; fired++) {
-      const due = [...this.timers.entries()].filter(([, timer]) => timer.at <= to).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.current = Math.max(this.current, due[1].at);
-      due[1].callback();
-    }
-    this.current = to;
-  }
-
-  get pending(): number {
-    return this.timers.size;
-  }
-}
+export { ManualClock } from '../helpers/manualClock';
 
 export const KB = 1024;
 export const DAY = 24 * 3600_000;

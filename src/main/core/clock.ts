@@ -1,6 +1,6 @@
 import { AppError } from '@shared/errors';
 
-/** Time as the store client and the model client see it; tests inject a manual clock instead of sleeping. */
+/** The app's one notion of time (store client, model client, memory); tests inject a manual clock instead of sleeping. */
 export interface Clock {
   now(): number;
   /** Runs `callback` after `ms`; returns a function that cancels it. */
@@ -10,7 +10,10 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   schedule(callback, ms) {
-    const timer = setTimeout(callback, ms);
+    // Node's timers hold at most 2^31-1 ms; and a pending timer (a weekly maintenance job, a retry)
+    // must not keep a closing process alive.
+    const timer = setTimeout(callback, Math.max(0, Math.min(ms, 2_147_483_647)));
+    timer.unref();
     return () => clearTimeout(timer);
   },
 };

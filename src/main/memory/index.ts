@@ -2,7 +2,7 @@ import type { MaintenanceReport, StoredTier } from '@shared/contract/memory';
 import { errorFacts, type Logger } from '../core/logger';
 import type { QuotaSettings } from '@shared/settings';
 import type { Db } from '../storage/database';
-import { systemClock, type Clock } from './clock';
+import { systemClock, type Clock } from '../core/clock';
 import { CustomerData } from './data/customerData';
 import { Entries } from './entries/entries';
 import { EntryStore } from './entries/entryStore';

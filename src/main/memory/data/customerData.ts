@@ -1,6 +1,6 @@
 import type { CustomerExport, DeletedCounts } from '@shared/contract/memory';
 import type { Db } from '../../storage/database';
-import type { Clock } from '../clock';
+import type { Clock } from '../../core/clock';
 import { entryView, valueOf, type EntryStore } from '../entries/entryStore';
 import type { MemoryEmitter } from '../events';
 import { HotTier } from '../hotTier';

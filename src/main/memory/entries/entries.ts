@@ -2,7 +2,7 @@ import type { JsonValue, MemoryEntryView, MemoryPage, MemoryScope, MemoryTier, M
 import { AppError } from '@shared/errors';
 import { foldAccents } from '@shared/text';
 import type { Db } from '../../storage/database';
-import type { Clock } from '../clock';
+import type { Clock } from '../../core/clock';
 import { compress, decompress } from '../codec';
 import type { MemoryEmitter } from '../events';
 import { HEAP_FACTOR, HotTier, deepFreeze } from '../hotTier';

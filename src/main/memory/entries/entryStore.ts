@@ -2,7 +2,7 @@ import type { Codec, JsonValue, MemoryEntryView, MemoryTier, SearchHit, StoredTi
 import { AppError } from '@shared/errors';
 import type { Db } from '../../storage/database';
 import { Statements } from '../statements';
-import type { Clock } from '../clock';
+import type { Clock } from '../../core/clock';
 import { compress, decompress } from '../codec';
 import { HotTier } from '../hotTier';
 import type { MemoryLimits } from '../limits';

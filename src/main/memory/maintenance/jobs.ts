@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { MaintenanceReport, MaintenanceTask } from '@shared/contract/memory';
 import { AppError } from '@shared/errors';
-import type { Clock } from '../clock';
+import type { Clock } from '../../core/clock';
 import type { EntryMeta, EntryStore } from '../entries/entryStore';
 import { HotTier } from '../hotTier';
 import type { MemoryLimits } from '../limits';

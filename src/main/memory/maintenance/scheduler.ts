@@ -5,7 +5,7 @@ import { maintenanceTasks } from '@shared/contract/memory';
 import { AppError } from '@shared/errors';
 import type { Db } from '../../storage/database';
 import { Statements } from '../statements';
-import type { Clock } from '../clock';
+import type { Clock } from '../../core/clock';
 import type { MemoryEmitter } from '../events';
 import type { MemoryLimits } from '../limits';
 
@@ -45,7 +45,7 @@ export type Job = (report: MaintenanceReport, runner: SliceRunner) => Promise<vo
 export class MaintenanceScheduler {
   private readonly sql: Statements;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly timers = new Map<MaintenanceTask, unknown>();
+  private readonly timers = new Map<MaintenanceTask, () => void>();
   private closed = false;
   private readonly lastRunStatement;
   private readonly recordStatement;
@@ -112,7 +112,7 @@ export class MaintenanceScheduler {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const handle of this.timers.values()) this.clock.clearTimer(handle);
+    for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
     await this.idle();
   }
@@ -127,12 +127,12 @@ export class MaintenanceScheduler {
   private schedule(task: MaintenanceTask): void {
     if (this.closed) return;
     const previous = this.timers.get(task);
-    if (previous !== undefined) this.clock.clearTimer(previous);
+    previous?.();
     const last = this.lastRun(task) ?? this.clock.now();
     const delay = Math.max(0, nextDue(task, last) - this.clock.now());
     this.timers.set(
       task,
-      this.clock.setTimer(() => {
+      this.clock.schedule(() => {
         this.timers.delete(task);
         if (!this.closed) void this.enqueue(task, 'schedule').catch((error: unknown) => this.onFailure(task, error));
       }, delay),

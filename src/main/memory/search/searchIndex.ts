@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { foldAccents } from '@shared/text';
 import type { Db } from '../../storage/database';
 import { Statements } from '../statements';
-import type { Clock } from '../clock';
+import type { Clock } from '../../core/clock';
 import { foldedWords, words } from '../text';
 
 const scopeTokens = new LRUCache<string, string>({ max: 4096 });
@@ -89,7 +89,8 @@ type Meta =
  */
 export class SearchIndex {
   private readonly sql: Statements;
-  private indexTimer: unknown = null;
+  /** Cancels the pending batch timer; null when none is set. */
+  private indexTimer: (() => void) | null = null;
   /** Whether writes may be waiting (true at start: a crash may have left some). */
   private dirty = true;
   /** Entries written since the last flush. */
@@ -244,7 +245,7 @@ export class SearchIndex {
 
   private arm(delay: number): void {
     if (this.indexTimer !== null) return;
-    this.indexTimer = this.clock.setTimer(() => this.tick(), delay);
+    this.indexTimer = this.clock.schedule(() => this.tick(), delay);
   }
 
   /** One batch per tick, so the main thread is never held long; then the rebuild, if any, one step at a time. */
@@ -276,7 +277,7 @@ export class SearchIndex {
   }
 
   private clearTimer(): void {
-    if (this.indexTimer !== null) this.clock.clearTimer(this.indexTimer);
+    this.indexTimer?.();
     this.indexTimer = null;
   }
 

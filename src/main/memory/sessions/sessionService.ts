@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DeletedCounts, HistoryPage, SessionEvent, SessionView } from '@shared/contract/memory';
 import { AppError } from '@shared/errors';
-import type { Clock } from '../clock';
+import type { Clock } from '../../core/clock';
 import { HEAP_FACTOR, HotTier, type HotEvents } from '../hotTier';
 import type { MemoryLimits } from '../limits';
 import type { SearchIndex } from '../search/searchIndex';

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { EventKind, JsonValue, SearchHit, SessionEvent } from '@shared/contract/memory';
 import type { Db } from '../../storage/database';
 import { Statements } from '../statements';
-import type { Clock } from '../clock';
+import type { Clock } from '../../core/clock';
 import { HotTier } from '../hotTier';
 import type { MemoryLimits } from '../limits';
 import type { SearchIndex } from '../search/searchIndex';

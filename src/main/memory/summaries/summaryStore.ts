@@ -1,7 +1,7 @@
 import type { Codec, SearchHit, SessionEvent, SummaryRecord, SummaryView } from '@shared/contract/memory';
 import type { Db } from '../../storage/database';
 import { Statements } from '../statements';
-import type { Clock } from '../clock';
+import type { Clock } from '../../core/clock';
 import type { MemoryLimits } from '../limits';
 import type { SearchIndex } from '../search/searchIndex';
 import { preview } from '../text';

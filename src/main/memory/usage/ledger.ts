@@ -1,7 +1,7 @@
 import type { StoredTier } from '@shared/contract/memory';
 import { AppError } from '@shared/errors';
 import type { Db } from '../../storage/database';
-import type { Clock } from '../clock';
+import type { Clock } from '../../core/clock';
 import type { MemoryLimits } from '../limits';
 
 /** A row of `memory_usage`: what one customer keeps in one stored tier. */
