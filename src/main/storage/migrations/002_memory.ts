@@ -3,7 +3,7 @@ import type { Migration } from '../database';
 /**
  * Tiered memory. Hot is an in-process cache, so only warm and cold have rows. One FTS5 index
  * (contentless, secure-delete so a forgotten customer leaves no terms behind) covers memories,
- * messages and summaries; its rowid encodes the source (see `searchRowid` in memory/searchIndex.ts).
+ * messages and summaries; its rowid encodes the source (see `searchRowid` in memory/search/searchIndex.ts).
  */
 export const memoryMigration: Migration = {
   version: 2,
