@@ -86,7 +86,7 @@ describe('commerce log', () => {
     const capture = captureLog();
     const cartIds = new MemoryCartIdStore();
     const client = clientFor(server, { cartIds, logger: capture.child('commerce') });
-    const customerId = 'KH-0901234567';
+    const customerId = 'kh-0901234567';
     const sku = server.catalog.products[0]!.sku;
     await client.addToCart({ customerId, sku, quantity: 1 });
     const lost = cartIds.get(customerId)!;

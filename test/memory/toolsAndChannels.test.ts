@@ -21,7 +21,7 @@ describe('memory tools', () => {
       expect.objectContaining({ code: 'invalid_request' }),
     );
     expect(runMemoryTool(tools, 'search_memory', { query: 'tom' }, customerB)).toEqual({ hits: [] });
-    expect(runMemoryTool(tools, 'search_memory', { query: 'tom' }, customerA)).toMatchObject({ hits: [{ ref: 'dị ứng' }] });
+    expect(runMemoryTool(tools, 'search_memory', { query: 'tom' }, customerA)).toMatchObject({ hits: [{ kind: 'memory', key: 'dị ứng' }] });
     expect(runMemoryTool(tools, 'get_memory', { key: 'dị ứng' }, customerA)).toEqual({ found: true, key: 'dị ứng', value: 'tôm' });
     expect(m.memory.getMemory({ userId: 'A' }, 'dị ứng').provenance).toEqual({ sessionId: 'sa', turnId: 't1' });
 

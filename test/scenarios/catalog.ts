@@ -385,7 +385,7 @@ export const scenarios: Scenario[] = [
       gemini: [
         g.call('search_memory', { query: 'sữa' }),
         g.callFrom('forget', (body) => ({
-          key: (lastResponse(body).hits as { kind: string; ref: string }[]).find((hit) => hit.kind === 'memory')!.ref,
+          key: (lastResponse(body).hits as { kind: string; key: string }[]).find((hit) => hit.kind === 'memory')!.key,
         })),
         g.answer('Đã quên.', { functionResponse: 'forget' }),
       ],

@@ -2,6 +2,7 @@ import type { JsonValue, SessionEvent, SummaryRecord } from '@shared/contract/me
 import { isAppError } from '@shared/errors';
 import type { Language } from '@shared/settings';
 import { foldAccents } from '@shared/text';
+import { resultForModel } from './forModel';
 import type { ModelContent, ModelPart } from './model';
 import type { MemoryContextSource, Scope } from './ports';
 
@@ -101,7 +102,13 @@ function partOf(event: SessionEvent): ModelPart | null {
       return typeof content.name === 'string' ? { functionCall: { ...id, name: content.name, args: content.args ?? {} }, ...signature } : null;
     case 'tool_result':
       return typeof content.name === 'string'
-        ? { functionResponse: { ...id, name: content.name, response: (content.response ?? {}) as Record<string, unknown> } }
+        ? {
+            functionResponse: {
+              ...id,
+              name: content.name,
+              response: resultForModel(content.name, (content.response ?? {}) as Record<string, unknown>),
+            },
+          }
         : null;
     default:
       return null;

@@ -17,6 +17,7 @@ import {
   type ContextPolicy,
   type MemoryContext,
 } from './context';
+import { resultForModel } from './forModel';
 import { detectLanguage } from './language';
 import {
   INJECTED_CALL_SIGNATURE,
@@ -457,7 +458,7 @@ export class Runner {
         content: { id: call.id, name: call.name, response: outcome.result as JsonValue },
       });
       run.unanswered.shift();
-      responses.push({ functionResponse: { id: call.id, name: call.name, response: outcome.result } });
+      responses.push({ functionResponse: { id: call.id, name: call.name, response: resultForModel(call.name, outcome.result) } });
       if (call.name === TRANSFER_TOOL_NAME && outcome.ok) {
         transferTo = agent.transferTargets().find((target) => target.name === outcome.result.transferred_to) ?? null;
       }

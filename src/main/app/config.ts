@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AppMode } from '@shared/contract/app';
@@ -32,4 +33,19 @@ export function defaultUserDataDir(platform: NodeJS.Platform = process.platform)
   if (platform === 'win32') return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), APP_NAME);
   if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', APP_NAME);
   return path.join(process.env.XDG_CONFIG_HOME ?? path.join(home, '.config'), APP_NAME);
+}
+
+/** Owner-only modes for the user-data folder and the app's files, where the OS has such modes (not Windows). */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * Creates the user-data folder owner-only (0700) and tightens one left wider (an earlier version,
+ * a folder made by hand): it is the app's own and holds customers' data. Nothing on Windows, whose
+ * per-user folders are already private.
+ */
+export function preparePrivateDir(dir: string, platform: NodeJS.Platform = process.platform): void {
+  fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if (platform === 'win32') return;
+  if ((fs.statSync(dir).mode & 0o777) !== PRIVATE_DIR_MODE) fs.chmodSync(dir, PRIVATE_DIR_MODE);
 }

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { defaultUserDataDir } from '../app/config';
+import { defaultUserDataDir, preparePrivateDir } from '../app/config';
 import { createServices, type Services } from '../app/services';
 import { ProcessSecretStore } from '../settings/secretStore';
 import { startBridge, type BridgeServer } from './server';
@@ -34,6 +34,14 @@ export async function runBridge(options: BridgeRunOptions): Promise<RunningBridg
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${String(values.port)}`);
   const userDataDir = typeof values['user-data'] === 'string' ? values['user-data'] : (options.env.MM_USER_DATA ?? defaultUserDataDir());
 
+  // Owner-only before the log and the data file are created in it. A folder that cannot be made
+  // is not fatal here: the services then run without their file, as they say in the log.
+  let folderError: unknown = null;
+  try {
+    preparePrivateDir(userDataDir);
+  } catch (error) {
+    folderError = error;
+  }
   const services = await createServices({
     userDataDir,
     mode: 'bridge',
@@ -43,6 +51,7 @@ export async function runBridge(options: BridgeRunOptions): Promise<RunningBridg
     env: options.env,
   });
   const logger = services.log.logger.child({ service: 'bridge' });
+  if (folderError !== null) logger.warn({ path: userDataDir, err: folderError }, 'the user-data folder could not be made owner-only');
   // The token is cut out of every log line before the bridge exists: it opens the whole API.
   const token = crypto.randomBytes(32).toString('hex');
   services.log.secrets.add(token);

@@ -20,7 +20,10 @@ export interface BridgeOptions {
    * it with the log's secrets before the bridge starts, so no log line can carry it.
    */
   token?: string;
-  /** Largest request body accepted, in bytes. */
+  /**
+   * Largest request body accepted, in bytes: a larger declared `Content-Length` is refused before
+   * the body is read, a chunked body is cut off as soon as it passes it.
+   */
   maxBodyBytes?: number;
   /**
    * Start, refused and failed requests, event streams opened and dropped. Never a header (the
@@ -65,9 +68,16 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeServer>
   const eventStreams = new Set<http.ServerResponse>();
   const log = options.logger ?? silentLogger();
   let origin = '';
+  /** The `Host` values this server answers to, set once it listens (`127.0.0.1:PORT`, `localhost:PORT`). */
+  let ownHosts = new Set<string>();
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', `http://${HOST}`);
+    // DNS rebinding: a page on another name resolved to 127.0.0.1 sends its own name as Host.
+    if (!ownHosts.has((req.headers.host ?? '').toLowerCase())) {
+      log.warn({ method: req.method, path: url.pathname, httpStatus: 421 }, 'bridge request for another host refused');
+      return refuse(req, res, 421, apiError('forbidden', 'Requests must be addressed to the bridge itself.'));
+    }
     if (url.pathname.startsWith('/api/')) {
       handleApi(req, res, url.pathname).catch((error: unknown) => {
         // The dispatcher turns handler failures into answers, so this is the bridge's own fault (a body cut off, a socket error).
@@ -77,7 +87,10 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeServer>
       return;
     }
     serveStatic(req, res, url.pathname);
-  });
+  };
+  const server = http.createServer(onRequest);
+  // `Expect: 100-continue`: the client sends the body only once the checks pass (handleApi writes the 100).
+  server.on('checkContinue', onRequest);
 
   function authorized(req: http.IncomingMessage): boolean {
     const header = req.headers.authorization ?? '';
@@ -96,23 +109,34 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeServer>
   async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<void> {
     if (!sameOrigin(req)) {
       log.warn({ method: req.method, path: pathname, httpStatus: 403 }, 'cross-origin bridge request refused');
-      return sendJson(res, 403, apiError('forbidden', 'Cross-origin requests are refused.'));
+      return refuse(req, res, 403, apiError('forbidden', 'Cross-origin requests are refused.'));
     }
     if (!authorized(req)) {
       // Which request, not what it presented: a wrong token may be a real one from another run.
       log.warn({ method: req.method, path: pathname, httpStatus: 401 }, 'bridge request without the right token refused');
-      return sendJson(res, 401, apiError('unauthorized', 'Missing or wrong bridge token.'));
+      return refuse(req, res, 401, apiError('unauthorized', 'Missing or wrong bridge token.'));
     }
 
     if (pathname === '/api/events' && req.method === 'GET') return openEventStream(req, res);
 
     const match = /^\/api\/invoke\/([A-Za-z0-9_.-]{1,100})$/.exec(pathname);
-    if (!match || req.method !== 'POST') return sendJson(res, 404, apiError('unknown_channel', `No such endpoint: ${req.method} ${pathname}`));
+    if (!match || req.method !== 'POST') return refuse(req, res, 404, apiError('unknown_channel', `No such endpoint: ${req.method} ${pathname}`));
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
-      return sendJson(res, 415, apiError('invalid_request', 'Requests must be application/json.'));
+      return refuse(req, res, 415, apiError('invalid_request', 'Requests must be application/json.'));
     }
+    const tooLarge = apiError('invalid_request', `Request body over ${maxBodyBytes} bytes.`);
+    // From the headers, before a byte of the body is read.
+    if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
+      log.warn({ method: req.method, path: pathname, httpStatus: 413 }, 'bridge request body declared over the limit refused');
+      return refuse(req, res, 413, tooLarge);
+    }
+    if (!res.headersSent && (req.headers.expect ?? '').toLowerCase() === '100-continue') res.writeContinue();
     const body = await readBody(req, maxBodyBytes);
-    if (body === null) return sendJson(res, 413, apiError('invalid_request', `Request body over ${maxBodyBytes} bytes.`));
+    if (body === null) {
+      // A chunked body that passed the limit: not read further, the connection is closed.
+      log.warn({ method: req.method, path: pathname, httpStatus: 413 }, 'bridge request body cut off over the limit');
+      return refuse(req, res, 413, tooLarge);
+    }
     let request: unknown;
     try {
       request = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
@@ -203,6 +227,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeServer>
   });
   const { port } = server.address() as AddressInfo;
   origin = `http://${HOST}:${port}`;
+  ownHosts = new Set([`${HOST}:${port}`, `localhost:${port}`]);
   // The origin only: the URL to open carries the token.
   log.info({ origin }, 'bridge listening');
 
@@ -230,27 +255,52 @@ function apiError(code: string, message: string) {
   return { ok: false, error: { code, message } };
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+function sendJson(res: http.ServerResponse, status: number, body: unknown, closeConnection = false): void {
   if (res.headersSent) return;
   const payload = JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
+    // Node closes the socket once the answer is out instead of reading the rest of the body.
+    ...(closeConnection ? { Connection: 'close' } : {}),
   });
   res.end(payload);
 }
 
-/** Reads the body, or returns null once it passes `limit` bytes (the rest is drained, not kept). */
+/**
+ * Answers a refused request without dispatching anything. A body still on its way is not read:
+ * the connection is closed after the answer, so a client cannot make the bridge swallow it.
+ */
+function refuse(req: http.IncomingMessage, res: http.ServerResponse, status: number, body: unknown): void {
+  sendJson(res, status, body, !req.complete && hasBody(req));
+}
+
+function hasBody(req: http.IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/**
+ * Reads the body, or returns null as soon as it passes `limit` bytes: the chunks seen are dropped
+ * and the request is no longer read (the caller answers 413 and closes the connection).
+ */
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks)));
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      chunks = [];
+      req.off('data', onData);
+      req.pause();
+      resolve(null);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

@@ -131,8 +131,11 @@ class RotatingFile {
     private readonly maxBytes: number,
     private readonly keep: number,
   ) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.fd = fs.openSync(file, 'a', 0o600);
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    ownerOnly(path.dirname(file), PRIVATE_DIR_MODE);
+    this.fd = this.open();
+    // Older files rotated by an earlier version keep their mode across renames: tightened too.
+    for (let index = 1; index <= this.keep; index++) ownerOnly(`${this.file}.${index}`, PRIVATE_FILE_MODE);
     this.size = fs.fstatSync(this.fd).size;
   }
 
@@ -157,8 +160,32 @@ class RotatingFile {
       if (fs.existsSync(from)) fs.renameSync(from, `${this.file}.${index + 1}`);
     }
     fs.renameSync(this.file, `${this.file}.1`);
-    this.fd = fs.openSync(this.file, 'a', 0o600);
+    this.fd = this.open();
     this.size = 0;
+  }
+
+  /** Opens the file owner-only: 0600 on creation, and tightened when an existing file is wider. */
+  private open(): number {
+    const fd = fs.openSync(this.file, 'a', PRIVATE_FILE_MODE);
+    ownerOnly(this.file, PRIVATE_FILE_MODE);
+    return fd;
+  }
+}
+
+/** Owner-only modes for the log folder and files (the log names services and stores); none on Windows. */
+const PRIVATE_DIR_MODE = 0o700;
+const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * Tightens an existing path to `mode`; absent paths are left alone. Best effort: a path this user
+ * may not chmod (owned by another) still gets the log written rather than no log at all.
+ */
+function ownerOnly(target: string, mode: number): void {
+  if (process.platform === 'win32') return;
+  try {
+    if ((fs.statSync(target).mode & 0o777) !== mode) fs.chmodSync(target, mode);
+  } catch {
+    // Absent, or not ours to change: the file is still opened and written.
   }
 }
 

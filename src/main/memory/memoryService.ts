@@ -85,10 +85,13 @@ export class MemoryService {
 
   /**
    * Accent-insensitive full-text search over the customer's memories, messages and conversation
-   * summaries, best matches first. With a `sessionId`, only that session's items and the
-   * customer-wide memories.
+   * summaries, best matches first. Without a `sessionId` (staff in the inspector), everything the
+   * customer has. With one, what that conversation may see: the customer-wide memories and that
+   * session's own memories, messages and summary; with `pastSummaries` also the summaries of the
+   * customer's other conversations (what the agent recalls of earlier visits). Another
+   * conversation's session-scoped memories and raw messages never appear.
    */
-  searchMemory(scope: MemoryScope, query: string, limit = 20): SearchHit[] {
+  searchMemory(scope: MemoryScope, query: string, limit = 20, options: { pastSummaries?: boolean } = {}): SearchHit[] {
     const { userId, sessionId } = validScope(scope);
     const max = validLimit(limit, 20, 100);
     if (typeof query !== 'string' || query.length > 200) throw new AppError('invalid_request', 'query must be text of at most 200 characters');
@@ -99,7 +102,7 @@ export class MemoryService {
       const hit =
         source === 'entry' ? this.parts.entryStore.hit(id) : source === 'event' ? this.parts.sessions.hit(id) : this.parts.summaries.hit(id);
       if (!hit || hit.userId !== userId) continue;
-      if (sessionId !== null && hit.sessionId !== null && hit.sessionId !== sessionId) continue;
+      if (sessionId !== null && hit.sessionId !== null && hit.sessionId !== sessionId && !(options.pastSummaries && hit.kind === 'summary')) continue;
       hits.push(hit);
       if (hits.length >= max) break;
     }

@@ -47,6 +47,25 @@ function provenance(context: ToolContext): { sessionId?: string; turnId?: string
   };
 }
 
+/** A search hit as the model gets it: what was found and when, without customer, session or event ids. */
+export interface MemoryHitForModel {
+  kind: SearchHit['kind'];
+  /** The memory key (kind `memory` only). */
+  key?: string;
+  text: string;
+  /** Day of the item (UTC), `YYYY-MM-DD`. */
+  date: string;
+}
+
+function hitForModel(hit: SearchHit): MemoryHitForModel {
+  return {
+    kind: hit.kind,
+    ...(hit.kind === 'memory' ? { key: hit.ref } : {}),
+    text: hit.text,
+    date: new Date(hit.timestamp).toISOString().slice(0, 10),
+  };
+}
+
 function tool<Params extends z.ZodType>(definition: MemoryTool<Params>): MemoryTool<Params> {
   return definition;
 }
@@ -113,11 +132,17 @@ export function createMemoryTools(memory: MemoryService) {
 
   const searchMemory = tool({
     name: 'search_memory',
-    description: 'Search everything remembered about the current customer and past conversations (accents optional).',
+    description:
+      'Search what is remembered about the current customer (this conversation and earlier visits) and the summaries of past conversations (accents optional).',
     parameters: z.object({ query: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(20).default(5) }).strict(),
-    execute: ({ query, limit }, context): { hits: SearchHit[] } => ({
-      hits: memory.searchMemory({ userId: context.userId }, query, limit),
-    }),
+    execute: ({ query, limit }, context): { hits: MemoryHitForModel[] } => {
+      // Seen from this conversation: customer-wide memories, this session's own memories and
+      // messages, and past conversations' summaries; never another conversation's session memories.
+      const hits = context.sessionId
+        ? memory.searchMemory({ userId: context.userId, sessionId: context.sessionId }, query, limit, { pastSummaries: true })
+        : memory.searchMemory({ userId: context.userId }, query, limit * 4).filter((hit) => hit.sessionId === null || hit.kind === 'summary');
+      return { hits: hits.slice(0, limit).map(hitForModel) };
+    },
   });
 
   return { memorize, memorize_list: memorizeList, get_memory: getMemory, forget, search_memory: searchMemory };

@@ -1,5 +1,6 @@
-import { MAX_KEY_LENGTH, type JsonValue, type MemoryScope } from '@shared/contract/memory';
+import { MAX_KEY_LENGTH, reservedKeyPath, type JsonValue, type MemoryScope } from '@shared/contract/memory';
 import { AppError } from '@shared/errors';
+import { canonicalCustomerId } from '@shared/identity';
 
 /*
  * The same rules as the contract's zod schemas, checked by hand: these run on every read and
@@ -14,9 +15,21 @@ function invalid(message: string): AppError {
   return new AppError('invalid_request', message);
 }
 
-/** A customer or session id: 1 to 128 characters. */
+/** Canonical customer ids of recent calls: the same few customers are served all day (bounded). */
+const canonicalIds = new Map<string, string>();
+
+/** A customer id in its canonical form (`@shared/identity`), whoever calls; a session id: 1 to 128 characters. */
 export function validId(value: unknown, what: 'userId' | 'sessionId'): string {
   if (typeof value !== 'string') throw invalid(`${what}: expected text`);
+  if (what === 'userId') {
+    const known = canonicalIds.get(value);
+    if (known !== undefined) return known;
+    const canonical = canonicalCustomerId(value);
+    if (!canonical.ok) throw invalid(`userId: ${canonical.message}`);
+    if (canonicalIds.size >= 1_000) canonicalIds.clear();
+    canonicalIds.set(value, canonical.id);
+    return canonical.id;
+  }
   if (value.length === 0) throw invalid(`${what}: it is empty`);
   if (value.length > MAX_ID_LENGTH) throw invalid(`${what}: longer than ${MAX_ID_LENGTH} characters`);
   return value;
@@ -64,6 +77,14 @@ export function jsonText(value: unknown, what = 'value'): { value: JsonValue; te
   const problem = notJson(value, 0);
   if (problem) throw invalid(`${what} is not plain JSON: ${problem}`);
   return { value: value as JsonValue, text: JSON.stringify(value) };
+}
+
+/** A memory value: plain JSON without reserved keys (`__proto__`, `constructor`, `prototype`) at any depth. */
+export function memoryValueText(value: unknown, what = 'value'): { value: JsonValue; text: string } {
+  const json = jsonText(value, what);
+  const reserved = reservedKeyPath(value);
+  if (reserved) throw invalid(`${[what, ...reserved].join('.')}: the key "${String(reserved.at(-1))}" is reserved and cannot be stored`);
+  return json;
 }
 
 export function validLimit(limit: number | undefined, fallback: number, max = 500): number {

@@ -20,6 +20,9 @@ export interface OpenedDatabase {
 }
 
 const BUSY_TIMEOUT_MS = 5000;
+/** Owner-only: the data file and its folder hold customers' data (no such modes on Windows). */
+const PRIVATE_DIR_MODE = 0o700;
+const PRIVATE_FILE_MODE = 0o600;
 
 /**
  * Opens (or creates) the app's SQLite file with WAL, foreign keys and a busy timeout, then applies
@@ -27,7 +30,8 @@ const BUSY_TIMEOUT_MS = 5000;
  * names the state so the UI can tell the user.
  */
 export function openDatabase(file: string, migrations: readonly Migration[], logger?: Logger): OpenedDatabase {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+  restrictMode(path.dirname(file), PRIVATE_DIR_MODE, logger);
   let db: Db;
   try {
     db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
@@ -35,6 +39,8 @@ export function openDatabase(file: string, migrations: readonly Migration[], log
     logger?.error({ state: 'unreadable', path: file, err: error }, 'the data file cannot be opened');
     throw storageError('unreadable', file, error);
   }
+  // Right after SQLite created it; the -wal and -shm it creates later copy the file's mode.
+  restrictDataFiles(file, logger);
   try {
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') throw new Error(`journal_mode is ${String(mode)}, WAL could not be enabled`);
@@ -54,6 +60,8 @@ export function openDatabase(file: string, migrations: readonly Migration[], log
   }
   try {
     const schemaVersion = runMigrations(db, migrations, logger);
+    // -wal and -shm left wider by an earlier run, now that WAL mode has opened them.
+    restrictDataFiles(file, logger);
     return { db, status: { state: 'ok', path: file, schemaVersion } };
   } catch (error) {
     db.close();
@@ -108,6 +116,23 @@ export function runMigrations(db: Db, migrations: readonly Migration[], logger?:
 
 export function integrityCheck(db: Db): string {
   return String(db.pragma('integrity_check', { simple: true }));
+}
+
+/** The data file and, once they exist, its -wal and -shm: owner-only. */
+function restrictDataFiles(file: string, logger?: Logger): void {
+  for (const part of [file, `${file}-wal`, `${file}-shm`]) {
+    if (fs.existsSync(part)) restrictMode(part, PRIVATE_FILE_MODE, logger);
+  }
+}
+
+/** Tightens a path to `mode` where the OS has such modes; a failure is logged, the file still opens. */
+function restrictMode(target: string, mode: number, logger?: Logger): void {
+  if (process.platform === 'win32') return;
+  try {
+    if ((fs.statSync(target).mode & 0o777) !== mode) fs.chmodSync(target, mode);
+  } catch (error) {
+    logger?.warn({ path: target, mode: mode.toString(8), err: error }, 'could not make a data path owner-only');
+  }
 }
 
 function classify(error: unknown): 'corrupt' | 'unreadable' {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { customerIdentitySchema } from '../identity';
 import type { CartChanged, CartResult, CategorySummary, ProductDetail, ProductSearchResult } from '../commerce';
 import { channel, event } from './define';
 
@@ -8,13 +9,8 @@ export const skuSchema = z
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'SKU: letters, digits, -, _ and . only (at most 64)');
 
-/** The staff's identifier for the customer whose cart it is. */
-export const customerIdSchema = z
-  .string()
-  .trim()
-  .min(1, 'customer id is required')
-  .max(128)
-  .regex(/^[\p{L}\p{N}_.@+:\- ]+$/u, 'customer id has characters an id never has');
+/** The customer whose cart it is, canonicalised as everywhere else (`@shared/identity`). */
+export const customerIdSchema = customerIdentitySchema;
 
 export const quantitySchema = z.number().int('quantity must be a whole number').positive('quantity must be at least 1').max(999);
 

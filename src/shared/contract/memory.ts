@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { customerIdentitySchema } from '../identity';
 import { channel, event } from './define';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -17,10 +18,57 @@ export type MaintenanceTask = (typeof maintenanceTasks)[number];
 
 export const MAX_KEY_LENGTH = 256;
 
-export const userIdSchema = z.string().min(1, 'customer id is empty').max(128, 'customer id is longer than 128 characters');
+/** A customer in any request: canonicalised (one customer, one id) or refused, see `@shared/identity`. */
+export const userIdSchema = customerIdentitySchema;
 export const sessionIdSchema = z.string().min(1, 'session id is empty').max(128, 'session id is longer than 128 characters');
 export const memoryKeySchema = z.string().min(1, 'key is empty').max(MAX_KEY_LENGTH, `key is longer than ${MAX_KEY_LENGTH} characters`);
-export const jsonValueSchema: z.ZodType<JsonValue> = z.json();
+/**
+ * Object keys a memory value may not have, at any depth. JavaScript treats them specially (a
+ * parsed `__proto__` key is dropped or turns into the object's prototype when the value is copied),
+ * so instead of storing something that does not come back byte for byte, a value holding one as
+ * an own key is refused with `invalid_request` naming where it is.
+ */
+export const RESERVED_VALUE_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+/**
+ * The path (`["a", 0, "__proto__"]`) of the first own reserved key in `value`, or null when there
+ * is none. Iterative, so a deeply nested value cannot overflow the stack; cycles are not followed.
+ */
+export function reservedKeyPath(value: unknown): (string | number)[] | null {
+  const stack: { node: unknown; path: (string | number)[] }[] = [{ node: value, path: [] }];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
+    seen.add(node);
+    if (Array.isArray(node)) {
+      for (let index = node.length - 1; index >= 0; index--) stack.push({ node: node[index] as unknown, path: [...path, index] });
+      continue;
+    }
+    const keys = Object.keys(node);
+    for (const key of keys) if (RESERVED_VALUE_KEYS.includes(key)) return [...path, key];
+    for (let index = keys.length - 1; index >= 0; index--) {
+      const key = keys[index]!;
+      stack.push({ node: (node as Record<string, unknown>)[key], path: [...path, key] });
+    }
+  }
+  return null;
+}
+
+/** Plain JSON without reserved keys (see `RESERVED_VALUE_KEYS`): what is stored comes back exactly. */
+export const jsonValueSchema: z.ZodType<JsonValue> = z
+  .unknown()
+  .superRefine((value, context) => {
+    const path = reservedKeyPath(value);
+    if (path) {
+      context.addIssue({
+        code: 'custom',
+        path,
+        message: `the key "${String(path.at(-1))}" is reserved and cannot be stored in a memory value`,
+      });
+    }
+  })
+  .pipe(z.json());
 const limitSchema = z.number().int().min(1).max(500);
 
 export interface MemoryScope {

@@ -22,6 +22,7 @@ export const toolProductSchema = z.object({
   /** Selling unit such as `chai 1L`, null when the store does not tell it. */
   unit: z.string().nullable(),
   inStock: z.boolean(),
+  /** For the card only: main leaves it out of what the model is sent (src/main/agent/forModel.ts). */
   imageUrl: z.string().nullable(),
 });
 export type ToolProduct = z.infer<typeof toolProductSchema>;

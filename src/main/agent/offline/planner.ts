@@ -278,6 +278,6 @@ function topicWords(topic: string): string {
 }
 
 function memoryHits(response: Record<string, unknown>): { kind: string; key: string; text: string }[] {
-  const hits = (response.hits as { kind?: unknown; ref?: unknown; text?: unknown }[] | undefined) ?? [];
-  return hits.map((hit) => ({ kind: String(hit.kind), key: String(hit.ref), text: String(hit.text ?? '') }));
+  const hits = (response.hits as { kind?: unknown; key?: unknown; text?: unknown }[] | undefined) ?? [];
+  return hits.map((hit) => ({ kind: String(hit.kind), key: String(hit.key ?? ''), text: String(hit.text ?? '') }));
 }

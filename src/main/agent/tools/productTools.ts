@@ -7,7 +7,11 @@ import type { CommercePort } from '../ports';
 const skuSchema = z.string().trim().min(1).max(64);
 const querySchema = z.string().trim().min(1, 'query is empty').max(200);
 
-/** Only the fields staff and the model need; URLs, ids and everything else the store sends stay out. */
+/**
+ * Only the fields staff and the model need; ids and everything else the store sends stay out. The
+ * image URL is for the UI's product cards only: the runner sends the model `resultForModel` of this
+ * (forModel.ts), without it.
+ */
 export function productForModel(product: ProductSummary): ToolResult {
   return {
     sku: product.sku,

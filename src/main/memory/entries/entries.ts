@@ -11,7 +11,7 @@ import type { Metrics } from '../metrics';
 import type { SearchIndex } from '../search/searchIndex';
 import { searchableText } from '../text';
 import type { QuotaWatch } from '../usage/quotaWatch';
-import { jsonText, validId, validKey, validLimit, validScope } from '../validate';
+import { memoryValueText, validId, validKey, validLimit, validScope } from '../validate';
 import { entryView, type EntryMeta, type EntryRow, type EntryStore } from './entryStore';
 
 export interface MemorizeOptions {
@@ -98,7 +98,7 @@ export class Entries {
   memorize(scope: MemoryScope, key: string, value: unknown, options: MemorizeOptions = {}): MemoryValueView {
     const { userId, sessionId } = validScope(scope);
     const validatedKey = validKey(key);
-    const json = jsonText(value);
+    const json = memoryValueText(value);
     return this.write(userId, sessionId, validatedKey, json.value, json.text, options);
   }
 
@@ -107,7 +107,7 @@ export class Entries {
     const { userId, sessionId } = validScope(scope);
     const validatedKey = validKey(key);
     if (!Array.isArray(items)) throw new AppError('invalid_request', 'items must be a list');
-    const added = jsonText(items, 'items').value as JsonValue[];
+    const added = memoryValueText(items, 'items').value as JsonValue[];
     return this.db
       .transaction(() => {
         let list = added;

@@ -9,13 +9,14 @@ import { useCustomerStore } from '../store/customerStore';
 export function CustomerBar() {
   const t = useT();
   const language = useAppStore((state) => state.language);
-  const { customerId, sessionId, sessions, recent, error } = useCustomerStore(
+  const { customerId, sessionId, sessions, recent, error, identityProblem } = useCustomerStore(
     useShallow((state) => ({
       customerId: state.customerId,
       sessionId: state.sessionId,
       sessions: state.sessions,
       recent: state.recent,
       error: state.error,
+      identityProblem: state.identityProblem,
     })),
   );
   const { openCustomer, selectSession, newSession, deleteSession } = useCustomerStore(
@@ -95,6 +96,11 @@ export function CustomerBar() {
               </button>
             </span>
           )}
+        </div>
+      )}
+      {identityProblem && (
+        <div className="field-error" role="alert" data-testid="customer-id-problem">
+          {t(`customer.identity.${identityProblem}`)}
         </div>
       )}
       {error && (

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { SessionView } from '@shared/contract/memory';
+import { canonicalCustomerId, type CustomerIdProblem } from '@shared/identity';
 import { call } from '../api/client';
 
 const RECENT_KEY = 'mm-recent-customers';
@@ -20,6 +21,8 @@ interface CustomerState {
   sessions: SessionView[];
   recent: string[];
   error: string | null;
+  /** Why what the staff typed is not a customer id (shown in their language); null when it is. */
+  identityProblem: CustomerIdProblem | null;
   openCustomer(customerId: string): Promise<void>;
   refreshSessions(): Promise<void>;
   selectSession(sessionId: string | null): void;
@@ -35,13 +38,19 @@ export const useCustomerStore = create<CustomerState>()((set, get) => ({
   sessions: [],
   recent: loadRecent(),
   error: null,
+  identityProblem: null,
 
   async openCustomer(raw) {
-    const customerId = raw.trim();
-    if (!customerId) return;
+    // The same canonical id the main process keys on: "0901 234 567" and "+84901234567" are one customer.
+    const canonical = canonicalCustomerId(raw);
+    if (!canonical.ok) {
+      set({ identityProblem: canonical.problem });
+      return;
+    }
+    const customerId = canonical.id;
     const recent = [customerId, ...get().recent.filter((id) => id !== customerId)].slice(0, MAX_RECENT);
     localStorage.setItem(RECENT_KEY, JSON.stringify(recent));
-    set({ customerId, sessionId: null, sessions: [], recent, error: null });
+    set({ customerId, sessionId: null, sessions: [], recent, error: null, identityProblem: null });
     await get().refreshSessions();
     const newest = get().sessions[0];
     if (newest && get().customerId === customerId) set({ sessionId: newest.sessionId });

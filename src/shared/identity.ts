@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/**
+ * One customer, one id. What staff type for a customer ("0901 234 567", "+84 901 234 567",
+ * "KH-001", " kh-001 ") becomes one canonical id, used as the key by memory, sessions, carts and
+ * the cart-id table, on both sides of the contract (the renderer canonicalises before it stores a
+ * customer, the main process when a request arrives).
+ *
+ * Rules, in order:
+ * 1. Well-formed UTF-16 only (a lone surrogate is refused: SQLite would store it as U+FFFD and two
+ *    different ids would meet).
+ * 2. Unicode NFC, so "ệ" typed as one code point or as e + two marks is one id.
+ * 3. No control (Cc) or format (Cf) characters: zero-width and bidi-override characters make two
+ *    ids look alike on screen.
+ * 4. Whitespace trimmed, and runs of whitespace collapsed to one space.
+ * 5. A Vietnamese phone number in any common form — spaces, dots, dashes, brackets, `+84`, `84`
+ *    or `0` in front — becomes its national form with a leading 0: "+84 (90) 123-4567" →
+ *    "0901234567". Mobile numbers have 9 digits after the 0, landlines 10.
+ * 6. A membership number or customer code (letters, digits and `-_./:#`, no spaces) is
+ *    lower-cased, so "KH-001" and "kh-001" are one customer. Anything else (a name such as
+ *    "Chị Lan") keeps the case staff typed: it is how the desk shows the customer.
+ * 7. At most 128 characters.
+ */
+export const CUSTOMER_ID_MAX_LENGTH = 128;
+
+export type CustomerIdKind = 'phone' | 'other';
+export type CustomerIdProblem = 'empty' | 'too_long' | 'malformed_utf16' | 'control_character' | 'format_character';
+
+export type CanonicalCustomerId = { ok: true; id: string; kind: CustomerIdKind } | { ok: false; problem: CustomerIdProblem; message: string };
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const CONTROL = /\p{Cc}/u;
+const FORMAT = /\p{Cf}/u;
+const PHONE_SEPARATORS = /[\s.\-()]/g;
+const PHONE = /^(?:\+84|84|0)(\d{9,10})$/;
+const CODE = /^[A-Za-z0-9\-_./:#]+$/;
+
+const messages: Record<CustomerIdProblem, string> = {
+  empty: 'The customer id is empty.',
+  too_long: `The customer id is longer than ${CUSTOMER_ID_MAX_LENGTH} characters.`,
+  malformed_utf16: 'The customer id contains a broken character (a lone UTF-16 surrogate).',
+  control_character: 'The customer id contains a control character.',
+  format_character: 'The customer id contains an invisible formatting character (zero-width or text-direction).',
+};
+
+export function canonicalCustomerId(input: string): CanonicalCustomerId {
+  const refuse = (problem: CustomerIdProblem): CanonicalCustomerId => ({ ok: false, problem, message: messages[problem] });
+  if (LONE_SURROGATE.test(input)) return refuse('malformed_utf16');
+  // Tabs and line breaks are whitespace to collapse, not controls to refuse; a byte-order mark or any
+  // other format character is refused even where JavaScript counts it as whitespace.
+  const normalized = input.normalize('NFC').replace(/[\t\n\v\f\r]/g, ' ');
+  if (CONTROL.test(normalized)) return refuse('control_character');
+  if (FORMAT.test(normalized)) return refuse('format_character');
+  const collapsed = normalized.replace(/\s+/g, ' ').trim();
+  if (collapsed === '') return refuse('empty');
+  const phone = PHONE.exec(collapsed.replace(PHONE_SEPARATORS, ''));
+  if (phone && /^[\d\s.\-()+]+$/.test(collapsed)) return { ok: true, id: `0${phone[1]!}`, kind: 'phone' };
+  const id = CODE.test(collapsed) ? collapsed.toLowerCase() : collapsed;
+  if (id.length > CUSTOMER_ID_MAX_LENGTH) return refuse('too_long');
+  return { ok: true, id, kind: 'other' };
+}
+
+/** A customer id in a request: canonicalised, or refused with the problem named. */
+export const customerIdentitySchema = z.string().transform((value, context) => {
+  const canonical = canonicalCustomerId(value);
+  if (canonical.ok) return canonical.id;
+  context.addIssue({ code: 'custom', message: canonical.message, params: { problem: canonical.problem } });
+  return z.NEVER;
+});
