@@ -67,3 +67,23 @@ export const customerIdentitySchema = z.string().transform((value, context) => {
   context.addIssue({ code: 'custom', message: canonical.message, params: { problem: canonical.problem } });
   return z.NEVER;
 });
+
+export type KeyProblem = 'empty' | 'malformed_utf16' | 'control_character' | 'format_character';
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+/**
+ * A memory key under the same well-formedness rules as a customer id: well-formed UTF-16, NFC,
+ * no control or format characters (tabs and line breaks included: a key is one line). Case and
+ * spaces are kept as written. Plain ASCII keys, the usual ones, take the short path.
+ */
+export function canonicalMemoryKey(input: string): { ok: true; key: string } | { ok: false; problem: KeyProblem; message: string } {
+  if (PRINTABLE_ASCII.test(input)) return { ok: true, key: input };
+  if (input.length === 0) return { ok: false, problem: 'empty', message: 'The key is empty.' };
+  if (LONE_SURROGATE.test(input))
+    return { ok: false, problem: 'malformed_utf16', message: 'The key contains a broken character (a lone UTF-16 surrogate).' };
+  const key = input.normalize('NFC');
+  if (CONTROL.test(key)) return { ok: false, problem: 'control_character', message: 'The key contains a control character or a line break.' };
+  if (FORMAT.test(key)) return { ok: false, problem: 'format_character', message: 'The key contains an invisible formatting character.' };
+  return { ok: true, key };
+}

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Services } from '../../src/main/app/services';
 import { contract } from '@shared/contract';
-import { canonicalCustomerId } from '@shared/identity';
+import { canonicalCustomerId, canonicalMemoryKey } from '@shared/identity';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';
 
@@ -77,6 +77,34 @@ describe('customer identity', () => {
         expect(canonicalCustomerId(`${before}${bad}${after}`).ok).toBe(false);
       }),
     );
+  });
+});
+
+describe('memory keys', () => {
+  it('follow the same well-formedness rules: one normal form, no broken, control or invisible characters', () => {
+    expect(canonicalMemoryKey('note:khach-thich-sua')).toEqual({ ok: true, key: 'note:khach-thich-sua' });
+    expect(canonicalMemoryKey('dị ứng')).toEqual({ ok: true, key: 'dị ứng' });
+    expect(canonicalMemoryKey('Nguye\u0323\u0302n')).toEqual({ ok: true, key: 'Nguy\u1EC7n' });
+    expect(canonicalMemoryKey('sua\ud800')).toMatchObject({ ok: false, problem: 'malformed_utf16' });
+    expect(canonicalMemoryKey('sua\nduong')).toMatchObject({ ok: false, problem: 'control_character' });
+    expect(canonicalMemoryKey('sua\u202eduong')).toMatchObject({ ok: false, problem: 'format_character' });
+  });
+
+  it('are refused or normalised the same way through the inspector channel and the memory service', async () => {
+    const services = await startServices(tempDir());
+    try {
+      for (const key of ['sua\ud800', 'a\u0000b', 'x\u200by']) {
+        expect(await services.dispatch('memory.put', { userId: 'kh-1', key, value: 1 }, call), key).toMatchObject({
+          ok: false,
+          error: { code: 'invalid_request' },
+        });
+        expect(() => services.memory!.memory.memorize({ userId: 'kh-1' }, key, 1), key).toThrow(expect.objectContaining({ code: 'invalid_request' }));
+      }
+      expect(await services.dispatch('memory.put', { userId: 'kh-1', key: 'Nguye\u0323\u0302n', value: 1 }, call)).toMatchObject({ ok: true });
+      expect(services.memory!.memory.getMemory({ userId: 'kh-1' }, 'Nguy\u1EC7n').value).toBe(1);
+    } finally {
+      await services.close();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { MAX_KEY_LENGTH, reservedKeyPath, type JsonValue, type MemoryScope } from '@shared/contract/memory';
 import { AppError } from '@shared/errors';
-import { canonicalCustomerId } from '@shared/identity';
+import { canonicalCustomerId, canonicalMemoryKey } from '@shared/identity';
 
 /*
  * The same rules as the contract's zod schemas, checked by hand: these run on every read and
@@ -46,8 +46,10 @@ export function validScope(scope: MemoryScope): { userId: string; sessionId: str
 export function validKey(key: unknown): string {
   if (typeof key !== 'string') throw invalid('key: expected text');
   if (key.length === 0) throw invalid('key: it is empty');
-  if (key.length > MAX_KEY_LENGTH) throw invalid(`key: longer than ${MAX_KEY_LENGTH} characters`);
-  return key;
+  const canonical = canonicalMemoryKey(key);
+  if (!canonical.ok) throw invalid(`key: ${canonical.message}`);
+  if (canonical.key.length > MAX_KEY_LENGTH) throw invalid(`key: longer than ${MAX_KEY_LENGTH} characters`);
+  return canonical.key;
 }
 
 /** Why `value` is not plain JSON (undefined, functions, NaN, class instances, cycles), or null if it is. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customerIdentitySchema } from '../identity';
+import { canonicalMemoryKey, customerIdentitySchema } from '../identity';
 import { channel, event } from './define';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -21,7 +21,17 @@ export const MAX_KEY_LENGTH = 256;
 /** A customer in any request: canonicalised (one customer, one id) or refused, see `@shared/identity`. */
 export const userIdSchema = customerIdentitySchema;
 export const sessionIdSchema = z.string().min(1, 'session id is empty').max(128, 'session id is longer than 128 characters');
-export const memoryKeySchema = z.string().min(1, 'key is empty').max(MAX_KEY_LENGTH, `key is longer than ${MAX_KEY_LENGTH} characters`);
+/** A memory key: well-formed, NFC, one line (`@shared/identity` `canonicalMemoryKey`), at most MAX_KEY_LENGTH characters. */
+export const memoryKeySchema = z
+  .string()
+  .min(1, 'key is empty')
+  .transform((value, context) => {
+    const canonical = canonicalMemoryKey(value);
+    if (canonical.ok) return canonical.key;
+    context.addIssue({ code: 'custom', message: canonical.message, params: { problem: canonical.problem } });
+    return z.NEVER;
+  })
+  .pipe(z.string().max(MAX_KEY_LENGTH, `key is longer than ${MAX_KEY_LENGTH} characters`));
 /**
  * Object keys a memory value may not have, at any depth. JavaScript treats them specially (a
  * parsed `__proto__` key is dropped or turns into the object's prototype when the value is copied),
