@@ -43,7 +43,11 @@ const messages: Record<CustomerIdProblem, string> = {
   format_character: 'The customer id contains an invisible formatting character (zero-width or text-direction).',
 };
 
+/** Already canonical and plainly not a phone number: a lower-case code (the common case, checked on every memory call). */
+const CANONICAL_CODE = /^[a-z][a-z0-9\-_./:#]{0,127}$/;
+
 export function canonicalCustomerId(input: string): CanonicalCustomerId {
+  if (CANONICAL_CODE.test(input)) return { ok: true, id: input, kind: 'other' };
   const refuse = (problem: CustomerIdProblem): CanonicalCustomerId => ({ ok: false, problem, message: messages[problem] });
   if (LONE_SURROGATE.test(input)) return refuse('malformed_utf16');
   // Tabs and line breaks are whitespace to collapse, not controls to refuse; a byte-order mark or any

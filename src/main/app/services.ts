@@ -13,6 +13,7 @@ import { SettingsService } from '../settings/settingsService';
 import { openDatabase, type Db } from '../storage/database';
 import { migrations } from '../storage/migrations';
 import { DB_FILE_NAME, LOG_FILE_NAME, type AppConfig } from './config';
+import { lockDataFolder } from './folderLock';
 import { createDispatch, type Dispatch, type Handlers } from '../core/dispatch';
 import { EventBus } from '../core/eventBus';
 import { Lifecycle } from '../core/lifecycle';
@@ -42,13 +43,24 @@ export interface Services {
  * reverse order. Nothing here imports `electron`.
  */
 export async function createServices(config: AppConfig): Promise<Services> {
-  const log = openLog(config);
+  // Before anything opens a file of the folder: a second app on it refuses to start.
+  let unlockable: unknown = null;
+  const unlock = lockDataFolder(config.userDataDir, (error) => (unlockable = error));
+  let log: AppLogger;
+  try {
+    log = openLog(config);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const logger = log.logger;
   // Each service logs through its own child, so every line names the service it came from.
   const appLog = logger.child({ service: 'app' });
   const lifecycle = new Lifecycle((name, error) => appLog.error({ closing: name, err: error }, 'a service did not close cleanly'));
-  // Added first, so it closes last and the other services can log while they close.
+  // Added first, so they close last: the folder is released once everything in it is closed.
+  lifecycle.add('folder lock', unlock);
   lifecycle.add('log', () => log.close());
+  if (unlockable) appLog.warn({ err: errorFacts(unlockable) }, 'the data folder could not be locked');
   lifecycle.add('closed', () => appLog.info('services closed'));
   // By code and place only: the events carry chat text and memory values.
   const events = new EventBus((error, name) => appLog.warn({ event: name, ...errorFacts(error) }, 'an event listener failed'));
