@@ -15,10 +15,8 @@ try {
   const logger = running.services.log.logger.child({ service: 'bridge' });
   const { storage } = running.services;
   if (storage.state !== 'ok') console.error(`MM Assistant: ${storage.message ?? storage.state}`);
-  // The printed URL carries the token; the log has the origin only ('bridge listening').
-  console.log(`MM Assistant (web bridge) ready: ${running.bridge.openUrl}`);
-  logger.info({ origin: running.bridge.origin, storage: storage.state }, 'web bridge ready');
-
+  // Ctrl-C and SIGTERM close the services cleanly; the handlers are in place before the ready line,
+  // so whoever waits for that line can stop the app at once.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -36,6 +34,9 @@ try {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // The printed URL carries the token; the log has the origin only ('bridge listening').
+  console.log(`MM Assistant (web bridge) ready: ${running.bridge.openUrl}`);
+  logger.info({ origin: running.bridge.origin, storage: storage.state }, 'web bridge ready');
 } catch (error) {
   // Logged where it happened when the services were up (createServices, runBridge); a bad argument has no log yet.
   console.error(`MM Assistant could not start: ${error instanceof Error ? error.message : String(error)}`);

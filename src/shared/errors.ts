@@ -16,6 +16,7 @@ export const errorCodes = [
   'storage_unavailable',
   'migration_failed',
   'quota_exceeded',
+  'storage_full',
   'store_unavailable',
   'store_error',
   'store_input',
@@ -61,6 +62,11 @@ export function isAppError(value: unknown): value is AppError {
 /** Turns anything thrown into the shape the contract carries; unknown errors become `internal`. */
 export function toErrorShape(error: unknown): AppErrorShape {
   if (error instanceof AppError) return error.toShape();
+  // SQLite's refusal when the disk (or the file's size cap) is full: nothing was written, and
+  // writes work again once there is room. The raw SQLite text never reaches staff.
+  if ((error as { code?: unknown } | null)?.code === 'SQLITE_FULL') {
+    return { code: 'storage_full', message: 'The disk is full: nothing was saved. Free some space and try again; everything saved before is kept.' };
+  }
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'internal', message };
 }

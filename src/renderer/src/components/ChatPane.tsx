@@ -255,6 +255,7 @@ const knownErrors = new Set([
   'model_error',
   'tool_error',
   'storage_unavailable',
+  'storage_full',
   'quota_exceeded',
 ]);
 
