@@ -75,6 +75,40 @@ describe('storage', () => {
     expect(fs.readFileSync(file).equals(garbage)).toBe(true);
   });
 
+  it('notices pages overwritten in the middle of the file at start, reports it, and writes nothing into it', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'mm-assistant.sqlite');
+    const first = await startServices(dir);
+    for (let i = 0; i < 400; i++) {
+      const put = await first.dispatch(
+        'memory.put',
+        { userId: `kh-${i % 20}`, key: `ghi-chu-${i}`, value: `khách số ${i} thích sữa không đường `.repeat(20) },
+        { transport: 'test' },
+      );
+      expect(put.ok).toBe(true);
+    }
+    await first.close();
+    // Four pages in the middle of the file overwritten, as a failing disk or a stray write would.
+    const bytes = fs.readFileSync(file);
+    const pageSize = bytes.readUInt16BE(16);
+    const pages = bytes.length / pageSize;
+    expect(pages).toBeGreaterThan(20);
+    const middle = Math.floor(pages / 2) * pageSize;
+    bytes.fill(0x5a, middle, middle + 4 * pageSize);
+    fs.writeFileSync(file, bytes);
+    const damaged = fs.readFileSync(file);
+
+    const services = await startServices(dir);
+    const info = await services.dispatch('app.info', {}, { transport: 'test' });
+    expect(info).toMatchObject({ ok: true, value: { storage: { state: 'corrupt', path: file } } });
+    expect(await services.dispatch('memory.put', { userId: 'kh-1', key: 'moi', value: 1 }, { transport: 'test' })).toMatchObject({
+      ok: false,
+      error: { code: 'storage_unavailable' },
+    });
+    await services.close();
+    expect(fs.readFileSync(file).equals(damaged)).toBe(true);
+  });
+
   it('survives SIGKILL during writes: integrity ok and every acknowledged write present', async () => {
     const rounds = 5;
     for (let round = 0; round < rounds; round++) {

@@ -58,6 +58,19 @@ export function openDatabase(file: string, migrations: readonly Migration[], log
     );
     throw storageError(state, file, error);
   }
+  // Damage in the middle of the file (pages overwritten) does not stop SQLite from opening it:
+  // checked before anything is written, so a damaged file is reported and left as it is.
+  let check: string;
+  try {
+    check = String(db.pragma('quick_check', { simple: true }));
+  } catch (error) {
+    check = error instanceof Error ? error.message : String(error);
+  }
+  if (check !== 'ok') {
+    db.close();
+    logger?.error({ state: 'corrupt', path: file }, 'the data file is damaged (quick_check); it is left untouched');
+    throw storageError('corrupt', file, new Error(`quick_check: ${check.slice(0, 200)}`));
+  }
   try {
     const schemaVersion = runMigrations(db, migrations, logger);
     // -wal and -shm left wider by an earlier run, now that WAL mode has opened them.
