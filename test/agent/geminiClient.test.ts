@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '@shared/errors';
-import { GeminiModelClient, parseRetryAfter } from '../../src/main/agent/geminiClient';
+import { GeminiModelClient } from '../../src/main/agent/geminiClient';
+import { parseRetryAfter } from '../../src/main/core/retryAfter';
 import type { ModelChunk, ModelRequest } from '../../src/main/agent/model';
 import { ManualClock } from '../commerce/helpers';
 import { startGeminiStandin, type GeminiStandin } from '../helpers/geminiStandin';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../src/main/commerce/circuitBreaker';
 import { RateLimiter } from '../../src/main/commerce/rateLimiter';
-import { parseRetryAfter } from '../../src/main/commerce/transport';
+import { parseRetryAfter } from '../../src/main/core/retryAfter';
 import { AppError } from '@shared/errors';
 import { clientFor, flush, ManualClock, startStandin } from './helpers';
 

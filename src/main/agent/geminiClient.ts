@@ -1,6 +1,8 @@
 import type { Content, GenerateContentConfig, GenerateContentResponse, GoogleGenAI, Part } from '@google/genai';
 import { AppError } from '@shared/errors';
 import { sleep, systemClock, type Clock } from '../core/clock';
+import { parseRetryAfter } from '../core/retryAfter';
+import { AbortScope } from './abort';
 import { silentLogger, type Logger } from '../core/logger';
 import { LOCAL_CALL_ID_PREFIX, type ModelChunk, type ModelClient, type ModelContent, type ModelRequest, type TokenUsage } from './model';
 
@@ -62,14 +64,15 @@ export class GeminiModelClient implements ModelClient {
     const { ai, ApiError } = await this.load();
     for (let attempt = 1; ; attempt++) {
       const wait: { retryAfter: string | null } = { retryAfter: null };
-      const attemptSignal = new AttemptSignal(signal, this.clock);
+      // One attempt: follows the run's signal, and fails with `timeout` when its deadline passes.
+      const scope = new AbortScope(signal, Number.POSITIVE_INFINITY, () => new AppError('timeout', 'Gemini did not answer in time.'), this.clock);
       let streamed = false;
       try {
-        attemptSignal.arm(this.options.firstChunkTimeoutMs ?? 30_000, 'Gemini did not start answering within {s} s.');
+        scope.arm(...deadline(this.options.firstChunkTimeoutMs ?? 30_000, 'Gemini did not start answering within {s} s.'));
         const stream = await ai.models.generateContentStream({
           model: request.model,
           contents: toGeminiContents(request.contents),
-          config: this.config(request, attemptSignal.signal, wait),
+          config: this.config(request, scope.signal, wait),
         });
         let usage: TokenUsage | null = null;
         const iterator = stream[Symbol.asyncIterator]();
@@ -77,16 +80,17 @@ export class GeminiModelClient implements ModelClient {
           const next = await iterator.next();
           if (next.done) break;
           streamed = true;
-          attemptSignal.arm(this.options.stallTimeoutMs ?? 20_000, 'Gemini stopped answering for {s} s in the middle of an answer.');
+          scope.arm(...deadline(this.options.stallTimeoutMs ?? 20_000, 'Gemini stopped answering for {s} s in the middle of an answer.'));
           yield* chunksOf(next.value);
           usage = usageOf(next.value) ?? usage;
         }
-        attemptSignal.dispose();
+        scope.dispose();
         if (usage) yield { type: 'usage', usage };
         return;
       } catch (error) {
-        attemptSignal.dispose();
-        const failure = this.toAppError(error, signal, attemptSignal.signal, ApiError);
+        // Read before `dispose`, which aborts the attempt's signal as finished.
+        const failure = this.toAppError(error, signal, scope.signal, ApiError);
+        scope.dispose();
         const status = error instanceof ApiError && !signal.aborted ? error.status : null;
         const retry = streamed ? failure : this.retryPlan(failure, status, attempt, wait.retryAfter, error);
         if (retry instanceof AppError) {
@@ -187,41 +191,9 @@ export class GeminiModelClient implements ModelClient {
   }
 }
 
-/**
- * One attempt's abort signal: follows the run's signal, and fires with a `timeout` error when the
- * armed deadline passes (re-armed after every chunk, so it measures silence, not length).
- */
-class AttemptSignal {
-  private readonly controller = new AbortController();
-  private cancelTimer: (() => void) | null = null;
-  private readonly detach: () => void;
-
-  constructor(
-    parent: AbortSignal,
-    private readonly clock: Clock,
-  ) {
-    const forward = () => this.controller.abort(parent.reason);
-    if (parent.aborted) forward();
-    parent.addEventListener('abort', forward, { once: true });
-    this.detach = () => parent.removeEventListener('abort', forward);
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  arm(ms: number, message: string): void {
-    this.cancelTimer?.();
-    this.cancelTimer = this.clock.schedule(() => {
-      this.controller.abort(new AppError('timeout', message.replace('{s}', String(Math.round(ms / 1000))), { deadlineMs: ms }));
-    }, ms);
-  }
-
-  dispose(): void {
-    this.cancelTimer?.();
-    this.cancelTimer = null;
-    this.detach();
-  }
+/** An attempt's deadline: `ms`, and the timeout error naming it in seconds. */
+function deadline(ms: number, message: string): [number, () => AppError] {
+  return [ms, () => new AppError('timeout', message.replace('{s}', String(Math.round(ms / 1000))), { deadlineMs: ms })];
 }
 
 function* chunksOf(response: GenerateContentResponse): Generator<ModelChunk, void, undefined> {
@@ -249,15 +221,6 @@ function usageOf(response: GenerateContentResponse): TokenUsage | null {
     cachedTokens: metadata.cachedContentTokenCount ?? 0,
     estimated: false,
   };
-}
-
-/** Retry-After as delta-seconds or an HTTP date, in ms from `now`; null when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now: number): number | null {
-  if (!value) return null;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
 /** Gemini's own hint: `google.rpc.RetryInfo` with `retryDelay: "20s"` in the error body. */

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { AppError } from '@shared/errors';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuitBreaker';
 import { abortReason, sleep, systemClock, type Clock } from '../core/clock';
+import { parseRetryAfter } from '../core/retryAfter';
 import { errorFacts, silentLogger, type Logger } from '../core/logger';
 import { RateLimiter, type RateLimitOptions } from './rateLimiter';
 
@@ -425,13 +426,4 @@ function networkError(error: unknown): AppError {
     return new AppError('timeout', `The store did not answer in time (${code})`);
   }
   return new AppError('store_unavailable', `Cannot reach the store: ${message}`, { cause: code || undefined });
-}
-
-/** `Retry-After` as milliseconds from now: delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | string[] | undefined, now: number): number | null {
-  const text = Array.isArray(value) ? value[0] : value;
-  if (!text) return null;
-  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000;
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
