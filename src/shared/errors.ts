@@ -17,6 +17,8 @@ export const errorCodes = [
   'migration_failed',
   'quota_exceeded',
   'storage_full',
+  'storage_damaged',
+  'storage_read_only',
   'store_unavailable',
   'store_error',
   'store_input',
@@ -62,10 +64,31 @@ export function isAppError(value: unknown): value is AppError {
 /** Turns anything thrown into the shape the contract carries; unknown errors become `internal`. */
 export function toErrorShape(error: unknown): AppErrorShape {
   if (error instanceof AppError) return error.toShape();
-  // SQLite's refusal when the disk (or the file's size cap) is full: nothing was written, and
-  // writes work again once there is room. The raw SQLite text never reaches staff.
-  if ((error as { code?: unknown } | null)?.code === 'SQLITE_FULL') {
-    return { code: 'storage_full', message: 'The disk is full: nothing was saved. Free some space and try again; everything saved before is kept.' };
+  const sqliteCode = (error as { code?: unknown } | null)?.code;
+  if (typeof sqliteCode === 'string') {
+    // SQLite's refusal when the disk (or the file's size cap) is full: nothing was written, and
+    // writes work again once there is room. The raw SQLite text never reaches staff.
+    if (sqliteCode === 'SQLITE_FULL') {
+      return {
+        code: 'storage_full',
+        message: 'The disk is full: nothing was saved. Free some space and try again; everything saved before is kept.',
+      };
+    }
+    // Damage found while working (the file changed under the app, a disk fault): the app stops writing to it.
+    if (sqliteCode === 'SQLITE_NOTADB' || sqliteCode.startsWith('SQLITE_CORRUPT')) {
+      return {
+        code: 'storage_damaged',
+        message:
+          'The data file is damaged: the app has switched to read-only safe mode. Restore a backup in Settings; nothing more is written to the damaged file.',
+      };
+    }
+    // Safe mode (`PRAGMA query_only`) refuses every write at the SQLite level.
+    if (sqliteCode.startsWith('SQLITE_READONLY')) {
+      return {
+        code: 'storage_read_only',
+        message: 'The app is in read-only safe mode because the data file is damaged: nothing was saved. Restore a backup in Settings.',
+      };
+    }
   }
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'internal', message };

@@ -91,3 +91,82 @@ export function canonicalMemoryKey(input: string): { ok: true; key: string } | {
   if (FORMAT.test(key)) return { ok: false, problem: 'format_character', message: 'The key contains an invisible formatting character.' };
   return { ok: true, key };
 }
+
+/*
+ * What a customer record keeps besides the id (`customers.*`): a display name as staff typed it,
+ * a phone, a membership number. Each is checked and put in one form here, for the contract, the
+ * main process and the renderer alike.
+ */
+
+export const DISPLAY_NAME_MAX_LENGTH = 80;
+
+export type CustomerField = 'displayName' | 'phone' | 'membershipNumber';
+export type CustomerFieldProblem = CustomerIdProblem | 'not_a_phone' | 'not_a_code';
+export type CanonicalField = { ok: true; value: string } | { ok: false; problem: CustomerFieldProblem; message: string };
+
+const fieldLabels: Record<CustomerField, string> = {
+  displayName: 'The display name',
+  phone: 'The phone number',
+  membershipNumber: 'The membership number',
+};
+const fieldMessages: Record<CustomerFieldProblem, string> = {
+  empty: 'is empty.',
+  too_long: 'is too long.', // with the limit, in `refuseField`
+  malformed_utf16: 'contains a broken character (a lone UTF-16 surrogate).',
+  control_character: 'contains a control character.',
+  format_character: 'contains an invisible formatting character (zero-width or text-direction).',
+  not_a_phone: 'is not a Vietnamese phone number.',
+  not_a_code: 'may hold only letters, digits and - _ . / : #.',
+};
+const refuseField = (field: CustomerField, problem: CustomerFieldProblem): CanonicalField => ({
+  ok: false,
+  problem,
+  message: `${fieldLabels[field]} ${problem === 'too_long' ? `is longer than ${field === 'displayName' ? DISPLAY_NAME_MAX_LENGTH : CUSTOMER_ID_MAX_LENGTH} characters.` : fieldMessages[problem]}`,
+});
+
+/** A display name ("Chị Lan"): well-formed, NFC, one line, whitespace trimmed and collapsed, at most DISPLAY_NAME_MAX_LENGTH characters; case kept. */
+export function canonicalDisplayName(input: string): CanonicalField {
+  if (LONE_SURROGATE.test(input)) return refuseField('displayName', 'malformed_utf16');
+  const normalized = input.normalize('NFC').replace(/[\t\n\v\f\r]/g, ' ');
+  if (CONTROL.test(normalized)) return refuseField('displayName', 'control_character');
+  if (FORMAT.test(normalized)) return refuseField('displayName', 'format_character');
+  const name = normalized.replace(/\s+/g, ' ').trim();
+  if (name === '') return refuseField('displayName', 'empty');
+  if (name.length > DISPLAY_NAME_MAX_LENGTH) return refuseField('displayName', 'too_long');
+  return { ok: true, value: name };
+}
+
+/** A phone number in any form `canonicalCustomerId` reads as one, in its national form ("0901234567"). */
+export function canonicalPhone(input: string): CanonicalField {
+  const canonical = canonicalCustomerId(input);
+  if (canonical.ok && canonical.kind === 'phone') return { ok: true, value: canonical.id };
+  return refuseField('phone', canonical.ok ? 'not_a_phone' : canonical.problem);
+}
+
+/** A membership number: a code (letters, digits and `-_./:#`, trimmed), lower-cased as customer ids are. */
+export function canonicalMembershipNumber(input: string): CanonicalField {
+  const code = input.trim();
+  if (code === '') return refuseField('membershipNumber', 'empty');
+  if (!CODE.test(code)) return refuseField('membershipNumber', 'not_a_code');
+  if (code.length > CUSTOMER_ID_MAX_LENGTH) return refuseField('membershipNumber', 'too_long');
+  return { ok: true, value: code.toLowerCase() };
+}
+
+/** A customer id that staff typed as a person's name ("Chị Lan"): it holds a space or a letter outside ASCII. */
+export function looksLikePersonName(customerId: string): boolean {
+  return /\s|(?![A-Za-z])\p{L}/u.test(customerId);
+}
+
+/** A canonical phone as staff read it aloud: "0901234567" → "0901 234 567", "02838123456" → "028 3812 3456"; anything else unchanged. */
+export function formatPhone(phone: string): string {
+  if (/^0\d{9}$/.test(phone)) return `${phone.slice(0, 4)} ${phone.slice(4, 7)} ${phone.slice(7)}`;
+  if (/^0\d{10}$/.test(phone)) return `${phone.slice(0, 3)} ${phone.slice(3, 7)} ${phone.slice(7)}`;
+  return phone;
+}
+
+/** How the desk names a customer: "Chị Lan · 0901 234 567", the name alone, the phone alone, else the id. */
+export function customerLabel(record: { customerId: string; displayName: string | null; phone: string | null }): string {
+  const phone = record.phone === null ? null : formatPhone(record.phone);
+  if (record.displayName !== null && phone !== null) return `${record.displayName} · ${phone}`;
+  return record.displayName ?? phone ?? record.customerId;
+}

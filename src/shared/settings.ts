@@ -112,6 +112,8 @@ export const settingsSchema = z
     demoStore: z.boolean(),
     language: z.enum(languages),
     quotas: quotaSettingsSchema,
+    /** How many daily backups of the data file are kept (the oldest goes first). */
+    backupsKept: z.number().int().min(1).max(90),
   })
   .strict();
 
@@ -143,6 +145,7 @@ export const defaultSettings: Settings = {
     warmTtlDays: 7,
     coldRetentionDays: 30,
   },
+  backupsKept: 7,
 };
 
 /** What the renderer sees: the settings plus whether an API key is stored, never the key itself. */

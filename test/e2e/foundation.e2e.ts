@@ -191,7 +191,7 @@ describe('the app in Chromium through the web bridge', () => {
     const page = await browser.newPage();
     await page.goto(bridge.url);
     await expect.poll(() => page.getByTestId('storage-banner').isVisible()).toBe(true);
-    expect(await page.getByTestId('storage-banner').textContent()).toContain('Không mở được tệp dữ liệu');
+    expect(await page.getByTestId('storage-banner').textContent()).toContain('Tệp dữ liệu bị hỏng nên chưa mở được');
     await screenshot(page, 'foundation-damaged-file');
     expect(fs.readFileSync(file, 'utf8')).toBe('not a database at all '.repeat(100));
     await page.close();

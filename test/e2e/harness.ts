@@ -116,3 +116,40 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+export interface AppInChromium {
+  browser: Browser;
+  bridge: BridgeProcess;
+  page: Page;
+  /** Console errors and warnings so far (`watchConsole`). */
+  problems: string[];
+  /** Closes Chromium, then stops the bridge (which checks its log for secrets). */
+  close(): Promise<void>;
+}
+
+/** The built app through the bridge on `userDataDir`, open in a desktop-sized Chromium page. */
+export async function openAppInChromium(userDataDir: string, bridgeArgs: string[] = []): Promise<AppInChromium> {
+  const browser = await launchChromium();
+  let bridge: BridgeProcess | undefined;
+  try {
+    bridge = await startBridgeProcess(userDataDir, bridgeArgs);
+    const page = await browser.newPage({ viewport: { width: 1366, height: 860 } });
+    const problems = watchConsole(page);
+    await page.goto(bridge.url);
+    const started = bridge;
+    return {
+      browser,
+      bridge: started,
+      page,
+      problems,
+      async close() {
+        await browser.close();
+        await started.stop();
+      },
+    };
+  } catch (error) {
+    await browser.close();
+    await bridge?.stop();
+    throw error;
+  }
+}

@@ -174,7 +174,7 @@ describe('Electron shell (stubbed electron module)', async () => {
     const setter = stub.state.handlers.get('settings.set')!;
     const untrustedWrite = await setter({ senderFrame: { parent: null, url: 'https://evil.example/' } }, { language: 'en' });
     expect(untrustedWrite).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect(desktop!.services.settings.get().language).toBe('vi');
+    expect(desktop!.host.current().settings.get().language).toBe('vi');
   });
 
   it('keeps the API key encrypted at rest with safeStorage and never returns it', async () => {
@@ -183,9 +183,9 @@ describe('Electron shell (stubbed electron module)', async () => {
     const result = await setKey({ senderFrame: { parent: null, url: appUrl } }, { apiKey: key });
     expect(result).toMatchObject({ ok: true, value: { apiKeySet: true, apiKeyStorage: 'safeStorage' } });
     expect(JSON.stringify(result)).not.toContain(key);
-    const stored = desktop!.services.db!.prepare('SELECT ciphertext FROM secrets').get() as { ciphertext: Buffer };
+    const stored = desktop!.host.current().db!.prepare('SELECT ciphertext FROM secrets').get() as { ciphertext: Buffer };
     expect(stored.ciphertext.toString()).not.toContain(key);
-    expect(desktop!.services.settings.apiKey()).toBe(key);
+    expect(desktop!.host.current().settings.apiKey()).toBe(key);
   });
 
   it('installs the usual menu roles', () => {
@@ -220,9 +220,10 @@ describe('Electron shell (stubbed electron module)', async () => {
   it('quits gracefully: closes the services, then exits', async () => {
     let prevented = false;
     for (const listener of stub.state.appListeners.get('before-quit') ?? []) listener({ preventDefault: () => (prevented = true) });
+    const { db } = desktop!.host.current();
     await desktop!.quit();
     expect(prevented).toBe(true);
-    expect(desktop!.services.db!.open).toBe(false);
+    expect(db!.open).toBe(false);
     expect(stub.state.exitCodes).toEqual([0]);
     expect(stub.state.handlers.size).toBe(0);
   });

@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AppMode } from '@shared/contract/app';
 import type { SettingsPatch } from '@shared/settings';
 import type { Db } from '../storage/database';
 import type { SecretStore } from '../settings/secretStore';
+import { makePrivateDir } from '../core/privateFiles';
 
 export const APP_NAME = 'MM Assistant';
 export const DB_FILE_NAME = 'mm-assistant.sqlite';
@@ -35,17 +35,12 @@ export function defaultUserDataDir(platform: NodeJS.Platform = process.platform)
   return path.join(process.env.XDG_CONFIG_HOME ?? path.join(home, '.config'), APP_NAME);
 }
 
-/** Owner-only modes for the user-data folder and the app's files, where the OS has such modes (not Windows). */
-export const PRIVATE_DIR_MODE = 0o700;
-export const PRIVATE_FILE_MODE = 0o600;
-
 /**
  * Creates the user-data folder owner-only (0700) and tightens one left wider (an earlier version,
  * a folder made by hand): it is the app's own and holds customers' data. Nothing on Windows, whose
  * per-user folders are already private.
  */
 export function preparePrivateDir(dir: string, platform: NodeJS.Platform = process.platform): void {
-  fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  if (platform === 'win32') return;
-  if ((fs.statSync(dir).mode & 0o777) !== PRIVATE_DIR_MODE) fs.chmodSync(dir, PRIVATE_DIR_MODE);
+  const failure = makePrivateDir(dir, platform);
+  if (failure) throw failure;
 }

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { StorageStatus } from '@shared/contract/app';
+import type { StorageReplaced } from '@shared/contract/storage';
 import { AppError } from '@shared/errors';
+import { defaultSettings } from '@shared/settings';
 import { createMemory, createMemoryHandlers, limitsFromQuotas, type MemoryModule } from '../memory';
 import { ExtractiveSummarizer } from '../memory/summarizer';
 import { createMemoryTools } from '../memory/tools';
@@ -10,14 +12,18 @@ import { createCommerceHandlers } from '../commerce/handlers';
 import { StoreConnection } from '../commerce/service';
 import { createAppHandlers } from '../settings/appHandlers';
 import { SettingsService } from '../settings/settingsService';
-import { openDatabase, type Db } from '../storage/database';
+import { applyStagedChange, BackupStore } from '../storage/backups';
+import { migrateOpened, openDatabaseFile, pendingMigrations, schemaVersionOf, type Db } from '../storage/database';
+import { StorageGuard } from '../storage/guard';
+import { createStorageHandlers } from '../storage/handlers';
 import { migrations } from '../storage/migrations';
 import { DB_FILE_NAME, LOG_FILE_NAME, type AppConfig } from './config';
 import { lockDataFolder } from './folderLock';
+import { systemClock } from '../core/clock';
 import { createDispatch, type Dispatch, type Handlers } from '../core/dispatch';
 import { EventBus } from '../core/eventBus';
 import { Lifecycle } from '../core/lifecycle';
-import { createLogger, errorFacts, type AppLogger } from '../core/logger';
+import { createLogger, errorFacts, type AppLogger, type Logger } from '../core/logger';
 
 export interface Services {
   readonly config: AppConfig;
@@ -26,7 +32,10 @@ export interface Services {
   readonly events: EventBus;
   /** Null when the data file could not be opened; `storage` says why. */
   readonly db: Db | null;
+  /** The data file's state now (it turns `damaged`, read-only, when damage is found while running). */
   readonly storage: StorageStatus;
+  /** What a staged restore or fresh start did as these services opened the file; null when there was none. */
+  readonly replaced: StorageReplaced | null;
   readonly settings: SettingsService;
   /** Null when the data file could not be opened; its channels then answer `storage_unavailable`. */
   readonly memory: MemoryModule | null;
@@ -38,11 +47,19 @@ export interface Services {
   close(): Promise<void>;
 }
 
+/** What a `ServiceHost` (app/host.ts) lends the services it starts, so a restart keeps the transport's bus. */
+export interface HostLink {
+  /** The bus the transports listen to; it outlives these services. */
+  events: EventBus;
+  /** Closes these services and starts new ones on the same folder; what the new start replaced. */
+  restart: () => Promise<StorageReplaced | null>;
+}
+
 /**
  * The composition root: builds every core service from one config object and closes them in
  * reverse order. Nothing here imports `electron`.
  */
-export async function createServices(config: AppConfig): Promise<Services> {
+export async function createServices(config: AppConfig, host?: HostLink): Promise<Services> {
   // Before anything opens a file of the folder: a second app on it refuses to start.
   let unlockable: unknown = null;
   const unlock = lockDataFolder(config.userDataDir, (error) => (unlockable = error));
@@ -63,15 +80,23 @@ export async function createServices(config: AppConfig): Promise<Services> {
   if (unlockable) appLog.warn({ err: errorFacts(unlockable) }, 'the data folder could not be locked');
   lifecycle.add('closed', () => appLog.info('services closed'));
   // By code and place only: the events carry chat text and memory values.
-  const events = new EventBus((error, name) => appLog.warn({ event: name, ...errorFacts(error) }, 'an event listener failed'));
-  lifecycle.add('events', () => events.clear());
+  const events = host?.events ?? new EventBus((error, name) => appLog.warn({ event: name, ...errorFacts(error) }, 'an event listener failed'));
+  if (!host) lifecycle.add('events', () => events.clear());
 
   const file = path.join(config.userDataDir, DB_FILE_NAME);
   let db: Db | null = null;
   let storage: StorageStatus;
   const storageLog = logger.child({ service: 'storage' });
+  const backups = new BackupStore(file, systemClock, storageLog);
+  let replaced: StorageReplaced | null = null;
   try {
-    const opened = openDatabase(file, migrations, storageLog);
+    // A restore or fresh start asked for before a restart (or before a crash) is finished first.
+    replaced = applyStagedChange(file, storageLog);
+  } catch (error) {
+    storageLog.error({ err: error }, 'a staged restore could not be finished; it is tried again at the next start');
+  }
+  try {
+    const opened = await openAndMigrate(file, backups, storageLog);
     db = opened.db;
     storage = opened.status;
     const openDb = db;
@@ -88,6 +113,12 @@ export async function createServices(config: AppConfig): Promise<Services> {
     const settings = new SettingsService(db, config.createSecretStore(db), logger.child({ service: 'settings' }));
     if (config.settingsOverrides) settings.applyOverrides(config.settingsOverrides);
     log.secrets.add(settings.apiKey());
+
+    // Damage found while running turns the file read-only (safe mode); a daily backup while it is healthy.
+    const guard = new StorageGuard(db, storage, backups, systemClock, () => settings.get().backupsKept, storageLog);
+    guard.events.on('changed', (status) => events.emit('app.storageChanged', status));
+    guard.start();
+    lifecycle.add('backups', () => guard.close());
 
     const commerceLog = logger.child({ service: 'commerce' });
     const commerce = await StoreConnection.open(settings.get(), {
@@ -106,7 +137,13 @@ export async function createServices(config: AppConfig): Promise<Services> {
     const language = () => settings.get().language;
     const summarizer = new ModelSummarizer(models, new ExtractiveSummarizer(), language, agentLog);
     const memory = db
-      ? createMemory({ db, limits: limitsFromQuotas(settings.get().quotas), summarizer, logger: logger.child({ service: 'memory' }) })
+      ? createMemory({
+          db,
+          limits: limitsFromQuotas(settings.get().quotas),
+          summarizer,
+          logger: logger.child({ service: 'memory' }),
+          onStorageError: (error) => guard.observe(error),
+        })
       : null;
     if (memory) {
       // Memory announces changes in its own terms; the renderer hears them as contract events. New quotas apply at once.
@@ -134,16 +171,20 @@ export async function createServices(config: AppConfig): Promise<Services> {
         : null;
     // Added last, so closing cancels running answers before memory and the store client go.
     if (agent) {
-      agent.chat.events.on('runEvent', (event) => events.emit('chat.event', event));
+      agent.chat.events.on('runEvent', (event) => {
+        if (event.type === 'error') guard.observe(event.error);
+        events.emit('chat.event', event);
+      });
       lifecycle.add('agent', () => agent.close());
     }
 
     const handlers: Handlers = {
-      ...createAppHandlers({ app: { version: config.version, mode: config.mode }, settings, storage }),
+      ...createAppHandlers({ app: { version: config.version, mode: config.mode }, settings, storage: () => guard.status }),
       ...createCommerceHandlers(commerce),
       ...(memory ? memory.handlers : createMemoryHandlers(null)),
       ...(agent ? agent.handlers : createChatHandlers(null)),
       ...createUsageHandlers(agent ? agent.usage : null),
+      ...createStorageHandlers({ backups, guard, keep: () => settings.get().backupsKept, restart: host?.restart ?? null }),
     };
     const saveKey = handlers['settings.setApiKey'];
     // The key is cut out of every log line from the moment it is set.
@@ -174,7 +215,13 @@ export async function createServices(config: AppConfig): Promise<Services> {
       }
       return view;
     };
-    const dispatch = createDispatch(handlers, logger.child({ service: 'dispatch' }));
+    const dispatchHandlers = createDispatch(handlers, logger.child({ service: 'dispatch' }));
+    // Damage surfacing in any request switches the app to safe mode before the answer goes back.
+    const dispatch: Dispatch = async (channel, request, context) => {
+      const result = await dispatchHandlers(channel, request, context);
+      if (!result.ok) guard.observe(result.error);
+      return result;
+    };
     appLog.info({ mode: config.mode, version: config.version, storage: storage.state }, 'services ready');
 
     return {
@@ -182,7 +229,10 @@ export async function createServices(config: AppConfig): Promise<Services> {
       log,
       events,
       db,
-      storage,
+      get storage() {
+        return guard.status;
+      },
+      replaced,
       settings,
       memory,
       dispatch,
@@ -211,6 +261,29 @@ function openLog(config: AppConfig): AppLogger {
     fallback.logger.warn({ service: 'app', err: error }, 'the log file could not be opened; logging to the console only');
     return fallback;
   }
+}
+
+/**
+ * Opens the data file; when migrations are pending on a file that has data, a backup is taken
+ * first, and without it the file is not migrated (it stays as it was, at its version).
+ */
+async function openAndMigrate(file: string, backups: BackupStore, logger: Logger): Promise<{ db: Db; status: StorageStatus }> {
+  const db = openDatabaseFile(file, logger);
+  const version = schemaVersionOf(db);
+  if (version > 0 && pendingMigrations(db, migrations).length > 0) {
+    try {
+      await backups.create(db, 'migration', defaultSettings.backupsKept);
+    } catch (error) {
+      db.close();
+      logger.error({ schemaVersion: version, err: error }, 'no backup could be taken before the migration; the file is not migrated');
+      throw new AppError(
+        'migration_failed',
+        `A backup could not be taken before updating the data file, so it was not updated (it stays at version ${version}): ${error instanceof Error ? error.message : String(error)}`,
+        { schemaVersion: version },
+      );
+    }
+  }
+  return migrateOpened(db, file, migrations, logger);
 }
 
 function storageStatusFromError(file: string, error: unknown): StorageStatus {

@@ -1,12 +1,15 @@
 import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { defaultUserDataDir, preparePrivateDir } from '../app/config';
-import { createServices, type Services } from '../app/services';
+import { startServiceHost, type ServiceHost } from '../app/host';
+import type { Services } from '../app/services';
 import { ProcessSecretStore } from '../settings/secretStore';
 import { startBridge, type BridgeServer } from './server';
 
 export interface RunningBridge {
-  services: Services;
+  /** The services running now (they restart on another data file after a restore). */
+  readonly services: Services;
+  host: ServiceHost;
   bridge: BridgeServer;
   stop(): Promise<void>;
 }
@@ -42,7 +45,7 @@ export async function runBridge(options: BridgeRunOptions): Promise<RunningBridg
   } catch (error) {
     folderError = error;
   }
-  const services = await createServices({
+  const host = await startServiceHost({
     userDataDir,
     mode: 'bridge',
     version: options.version,
@@ -50,6 +53,7 @@ export async function runBridge(options: BridgeRunOptions): Promise<RunningBridg
     settingsOverrides: values.demo === true ? { demoStore: true } : undefined,
     env: options.env,
   });
+  const services = host.current();
   const logger = services.log.logger.child({ service: 'bridge' });
   if (folderError !== null) logger.warn({ path: userDataDir, err: folderError }, 'the user-data folder could not be made owner-only');
   // The token is cut out of every log line before the bridge exists: it opens the whole API.
@@ -57,19 +61,22 @@ export async function runBridge(options: BridgeRunOptions): Promise<RunningBridg
   services.log.secrets.add(token);
   let bridge: BridgeServer;
   try {
-    bridge = await startBridge({ dispatch: services.dispatch, events: services.events, rendererDir: options.rendererDir, port, token, logger });
+    bridge = await startBridge({ dispatch: host.dispatch, events: host.events, rendererDir: options.rendererDir, port, token, logger });
   } catch (error) {
     // Logged while the log is open; the caller prints the one line for the person starting the app.
     logger.fatal({ port, err: error }, 'the bridge could not start');
-    await services.close();
+    await host.close();
     throw error;
   }
   return {
-    services,
+    get services() {
+      return host.current();
+    },
+    host,
     bridge,
     async stop() {
       await bridge.close();
-      await services.close();
+      await host.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { isAppError } from '@shared/errors';
+import { makePrivateDir, PRIVATE_FILE_MODE, restrictMode } from './privateFiles';
 
 /** The app's logger (pino): JSON lines, levels, `child({ service })` per service. */
 export type Logger = PinoLogger;
@@ -131,11 +132,11 @@ class RotatingFile {
     private readonly maxBytes: number,
     private readonly keep: number,
   ) {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
-    ownerOnly(path.dirname(file), PRIVATE_DIR_MODE);
+    // A mode that cannot be tightened (not ours to change) does not stop the log: the failure is not kept.
+    makePrivateDir(path.dirname(file));
     this.fd = this.open();
     // Older files rotated by an earlier version keep their mode across renames: tightened too.
-    for (let index = 1; index <= this.keep; index++) ownerOnly(`${this.file}.${index}`, PRIVATE_FILE_MODE);
+    for (let index = 1; index <= this.keep; index++) restrictMode(`${this.file}.${index}`, PRIVATE_FILE_MODE);
     this.size = fs.fstatSync(this.fd).size;
   }
 
@@ -167,28 +168,17 @@ class RotatingFile {
   /** Opens the file owner-only: 0600 on creation, and tightened when an existing file is wider. */
   private open(): number {
     const fd = fs.openSync(this.file, 'a', PRIVATE_FILE_MODE);
-    ownerOnly(this.file, PRIVATE_FILE_MODE);
+    restrictMode(this.file, PRIVATE_FILE_MODE);
     return fd;
   }
 }
 
 /** Owner-only modes for the log folder and files (the log names services and stores); none on Windows. */
-const PRIVATE_DIR_MODE = 0o700;
-const PRIVATE_FILE_MODE = 0o600;
 
 /**
  * Tightens an existing path to `mode`; absent paths are left alone. Best effort: a path this user
  * may not chmod (owned by another) still gets the log written rather than no log at all.
  */
-function ownerOnly(target: string, mode: number): void {
-  if (process.platform === 'win32') return;
-  try {
-    if ((fs.statSync(target).mode & 0o777) !== mode) fs.chmodSync(target, mode);
-  } catch {
-    // Absent, or not ours to change: the file is still opened and written.
-  }
-}
-
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
 /** One readable line per entry for the developer's console: time, level, service, message, other fields. */

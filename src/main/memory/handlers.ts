@@ -1,13 +1,17 @@
+import type { customerChannels } from '@shared/contract/customers';
 import type { memoryChannels } from '@shared/contract/memory';
 import { AppError } from '@shared/errors';
 import type { HandlersFor } from '../core/dispatch';
+import type { CustomerStore } from './customers/customerStore';
 import type { MemoryService } from './memoryService';
 import type { SessionService } from './sessions/sessionService';
 
-type MemoryChannel = keyof typeof memoryChannels;
+type MemoryChannel = keyof typeof memoryChannels | keyof typeof customerChannels;
 
-/** The memory inspector's channels; without a data file every one answers `storage_unavailable`. */
-export function createMemoryHandlers(deps: { memory: MemoryService; sessions: SessionService } | null): HandlersFor<MemoryChannel> {
+/** The memory inspector's channels and the customer records'; without a data file every one answers `storage_unavailable`. */
+export function createMemoryHandlers(
+  deps: { memory: MemoryService; sessions: SessionService; customers: CustomerStore } | null,
+): HandlersFor<MemoryChannel> {
   const need = () => {
     if (!deps) throw new AppError('storage_unavailable', 'Memory is unavailable because the data file could not be opened.');
     return deps;
@@ -40,5 +44,8 @@ export function createMemoryHandlers(deps: { memory: MemoryService; sessions: Se
     },
     'sessions.delete': (request) => need().sessions.deleteSession(request),
     'sessions.history': (request) => need().sessions.listEvents(request),
+    'customers.find': ({ query, limit }) => need().customers.find(query, limit),
+    'customers.get': ({ customerId }) => need().customers.get(customerId),
+    'customers.save': (request) => need().customers.save(request),
   };
 }

@@ -3,6 +3,7 @@ import { errorFacts, type Logger } from '../core/logger';
 import type { QuotaSettings } from '@shared/settings';
 import type { Db } from '../storage/database';
 import { systemClock, type Clock } from '../core/clock';
+import { CustomerStore } from './customers/customerStore';
 import { CustomerData } from './data/customerData';
 import { Entries } from './entries/entries';
 import { EntryStore } from './entries/entryStore';
@@ -25,6 +26,8 @@ import { QuotaWatch } from './usage/quotaWatch';
 export interface MemoryModule {
   readonly memory: MemoryService;
   readonly sessions: SessionService;
+  /** What staff know about each customer (name, phone, membership number): `customers.*`. */
+  readonly customers: CustomerStore;
   readonly scheduler: MaintenanceScheduler;
   readonly handlers: ReturnType<typeof createMemoryHandlers>;
   /** `changed` after every committed change, `quotaWarning` when a quota reaches the warning ratio. */
@@ -45,7 +48,7 @@ export interface MemoryModule {
  * Builds the memory services over an open database. The parts, each owning its tables and state:
  * sessions (`sessions/`), entries and their tiers (`entries/`), summaries (`summaries/`), the
  * search index (`search/`), the usage ledger and quota warnings (`usage/`), maintenance
- * (`maintenance/`), export and erasure (`data/`); the hot cache is shared.
+ * (`maintenance/`), customer records (`customers/`), export and erasure (`data/`); the hot cache is shared.
  */
 export function createMemory(deps: {
   db: Db;
@@ -55,6 +58,8 @@ export function createMemory(deps: {
   onMaintenanceReport?: (report: MaintenanceReport) => void;
   /** Background faults (indexing, maintenance) and finished maintenance runs; nothing of a customer's data. */
   logger?: Logger;
+  /** Told about every background failure too, so damage found there switches the app to safe mode. */
+  onStorageError?: (error: unknown) => void;
 }): MemoryModule {
   const { db } = deps;
   const clock = deps.clock ?? systemClock;
@@ -83,13 +88,17 @@ export function createMemory(deps: {
       lastEventSeq: () => sessionStore.lastSeq(),
       summariesAfter: (id, limit) => summaries.forIndex(id, limit),
     },
-    (error) => deps.logger?.error({ err: errorFacts(error) }, 'search indexing failed; it will be tried again'),
+    (error) => {
+      deps.logger?.error({ err: errorFacts(error) }, 'search indexing failed; it will be tried again');
+      deps.onStorageError?.(error);
+    },
   );
   const entryStore: EntryStore = new EntryStore(db, limits, clock, ledger, search, hot, metrics);
   const sessionStore: SessionStore = new SessionStore(db, limits, clock, ledger, search);
   const summaries: SummaryStore = new SummaryStore(db, limits, clock, ledger, search);
   const quotas = new QuotaWatch(ledger, hot, limits, metrics, events);
-  const customerData = new CustomerData(db, clock, entryStore, sessionStore, summaries, ledger, quotas, hot, events);
+  const customers = new CustomerStore(db, clock);
+  const customerData = new CustomerData(db, clock, entryStore, sessionStore, summaries, ledger, quotas, hot, events, customers);
   const entries = new Entries(db, entryStore, limits, clock, hot, search, quotas, metrics, events);
   const sessions = new SessionService(sessionStore, hot, limits, clock, search, quotas, (userId, sessionId) => customerData.erase(userId, sessionId));
   const scheduler = new MaintenanceScheduler(
@@ -114,7 +123,10 @@ export function createMemory(deps: {
       );
       deps.onMaintenanceReport?.(report);
     },
-    (task, error) => deps.logger?.error({ task, err: errorFacts(error) }, 'maintenance run failed'),
+    (task, error) => {
+      deps.logger?.error({ task, err: errorFacts(error) }, 'maintenance run failed');
+      deps.onStorageError?.(error);
+    },
   );
   const memory = new MemoryService({
     entries,
@@ -135,8 +147,9 @@ export function createMemory(deps: {
   return {
     memory,
     sessions,
+    customers,
     scheduler,
-    handlers: createMemoryHandlers({ memory, sessions }),
+    handlers: createMemoryHandlers({ memory, sessions, customers }),
     events,
     usage: (userId, tier) => ledger.usage(userId, tier),
     indexPending: () => search.flush(),

@@ -6,7 +6,8 @@ export function createAppHandlers(deps: {
   /** What the app reports about itself. */
   app: { version: string; mode: AppMode };
   settings: SettingsService;
-  storage: StorageStatus;
+  /** The data file's state now (read at each call: it can turn read-only while the app runs). */
+  storage: () => StorageStatus;
 }): HandlersFor<keyof typeof appChannels> {
   const { app, settings, storage } = deps;
   return {
@@ -21,7 +22,7 @@ export function createAppHandlers(deps: {
         storeEndpoint: current.storeEndpoint,
         storeCode: current.storeCode,
         demoStore: current.demoStore,
-        storage,
+        storage: storage(),
       };
     },
     'settings.get': () => settings.view(),

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, nativeTheme, safeStorage, session, shell } from 'electron';
 import { APP_NAME } from '../app/config';
-import { createServices, type Services } from '../app/services';
+import { startServiceHost, type ServiceHost } from '../app/host';
 import type { Logger } from '../core/logger';
 import { EncryptedSecretStore, ProcessSecretStore } from '../settings/secretStore';
 import { forwardEvents, registerIpcHandlers } from './ipc';
@@ -9,7 +9,7 @@ import { menuTemplate } from './menu';
 import { hardenContents, hardenSession, isSafeExternalUrl, secureWebPreferences } from './security';
 
 export interface DesktopApp {
-  services: Services;
+  host: ServiceHost;
   window: BrowserWindow;
   quit(): Promise<void>;
 }
@@ -50,7 +50,7 @@ export async function startDesktopApp(env: Readonly<Record<string, string | unde
   await app.whenReady();
 
   const url = appUrl(env);
-  const services = await createServices({
+  const host = await startServiceHost({
     userDataDir: app.getPath('userData'),
     mode: 'desktop',
     version: app.getVersion(),
@@ -59,23 +59,23 @@ export async function startDesktopApp(env: Readonly<Record<string, string | unde
     env,
   });
 
-  const log = services.log.logger.child({ service: 'shell' });
+  const log = host.current().log.logger.child({ service: 'shell' });
   try {
-    return openWindow(services, url, log);
+    return openWindow(host, url, log);
   } catch (error) {
     // Logged while the log is open; index.ts prints the one line for the person starting the app.
     log.fatal({ err: error }, 'the desktop window could not be set up');
-    await services.close();
+    await host.close();
     throw error;
   }
 }
 
-function openWindow(services: Services, url: string, log: Logger): DesktopApp {
+function openWindow(host: ServiceHost, url: string, log: Logger): DesktopApp {
   hardenSession(session.defaultSession);
   app.on('web-contents-created', (_event, contents) => hardenContents(contents, url, openExternal, log));
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(process.platform, APP_NAME)));
-  const unregister = registerIpcHandlers(ipcMain, services.dispatch, url, log);
-  const stopForwarding = forwardEvents(services.events, () => BrowserWindow.getAllWindows(), log);
+  const unregister = registerIpcHandlers(ipcMain, host.dispatch, url, log);
+  const stopForwarding = forwardEvents(host.events, () => BrowserWindow.getAllWindows(), log);
 
   const window = new BrowserWindow({
     width: 1280,
@@ -107,7 +107,7 @@ function openWindow(services: Services, url: string, log: Logger): DesktopApp {
       stopForwarding();
       unregister();
       try {
-        await services.close();
+        await host.close();
       } catch (error) {
         // The log is closed by now; each service that failed to close was logged before it (app/services.ts).
         console.error(`MM Assistant: closing failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -124,5 +124,5 @@ function openWindow(services: Services, url: string, log: Logger): DesktopApp {
   });
   app.on('window-all-closed', () => void quit());
 
-  return { services, window, quit };
+  return { host, window, quit };
 }

@@ -4,14 +4,18 @@ import Database from 'better-sqlite3';
 import type { StorageStatus } from '@shared/contract/app';
 import { AppError } from '@shared/errors';
 import type { Logger } from '../core/logger';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, restrictMode } from '../core/privateFiles';
 
 export type Db = Database.Database;
 
-/** One schema step. `up` runs inside a transaction together with the version bump. */
+/**
+ * One schema step. `up` runs inside a transaction together with the version bump; it may return a
+ * report (counts only, never customer data), which is logged with the step.
+ */
 export interface Migration {
   version: number;
   name: string;
-  up(db: Db): void;
+  up(db: Db): void | Record<string, unknown>;
 }
 
 export interface OpenedDatabase {
@@ -20,9 +24,6 @@ export interface OpenedDatabase {
 }
 
 const BUSY_TIMEOUT_MS = 5000;
-/** Owner-only: the data file and its folder hold customers' data (no such modes on Windows). */
-const PRIVATE_DIR_MODE = 0o700;
-const PRIVATE_FILE_MODE = 0o600;
 
 /**
  * Opens (or creates) the app's SQLite file with WAL, foreign keys and a busy timeout, then applies
@@ -30,8 +31,16 @@ const PRIVATE_FILE_MODE = 0o600;
  * names the state so the UI can tell the user.
  */
 export function openDatabase(file: string, migrations: readonly Migration[], logger?: Logger): OpenedDatabase {
+  return migrateOpened(openDatabaseFile(file, logger), file, migrations, logger);
+}
+
+/**
+ * Opens the file as `openDatabase` does (WAL, pragmas, `quick_check`) without migrating it, so the
+ * caller can back it up before a migration.
+ */
+export function openDatabaseFile(file: string, logger?: Logger): Db {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
-  restrictMode(path.dirname(file), PRIVATE_DIR_MODE, logger);
+  restrictOrLog(path.dirname(file), PRIVATE_DIR_MODE, logger);
   let db: Db;
   try {
     db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
@@ -71,6 +80,17 @@ export function openDatabase(file: string, migrations: readonly Migration[], log
     logger?.error({ state: 'corrupt', path: file }, 'the data file is damaged (quick_check); it is left untouched');
     throw storageError('corrupt', file, new Error(`quick_check: ${check.slice(0, 200)}`));
   }
+  return db;
+}
+
+/** Migrations newer than the file's version: a backup is taken before they run. */
+export function pendingMigrations(db: Db, migrations: readonly Migration[]): Migration[] {
+  const version = schemaVersionOf(db);
+  return migrations.filter((migration) => migration.version > version);
+}
+
+/** Applies pending migrations to a file `openDatabaseFile` opened; on failure the file is closed and the error says why. */
+export function migrateOpened(db: Db, file: string, migrations: readonly Migration[], logger?: Logger): OpenedDatabase {
   try {
     const schemaVersion = runMigrations(db, migrations, logger);
     // -wal and -shm left wider by an earlier run, now that WAL mode has opened them.
@@ -105,9 +125,10 @@ export function runMigrations(db: Db, migrations: readonly Migration[], logger?:
   for (const migration of ordered) {
     if (migration.version <= current) continue;
     const started = performance.now();
+    let report: Record<string, unknown> | undefined;
     try {
       db.transaction(() => {
-        migration.up(db);
+        report = migration.up(db) ?? undefined;
         db.pragma(`user_version = ${migration.version}`);
       })();
     } catch (error) {
@@ -121,7 +142,10 @@ export function runMigrations(db: Db, migrations: readonly Migration[], logger?:
         { version: migration.version, name: migration.name, schemaVersion: current },
       );
     }
-    logger?.info({ version: migration.version, name: migration.name, durationMs: Math.round(performance.now() - started) }, 'migration applied');
+    logger?.info(
+      { version: migration.version, name: migration.name, durationMs: Math.round(performance.now() - started), ...(report ? { report } : {}) },
+      'migration applied',
+    );
     current = migration.version;
   }
   return current;
@@ -134,18 +158,14 @@ export function integrityCheck(db: Db): string {
 /** The data file and, once they exist, its -wal and -shm: owner-only. */
 function restrictDataFiles(file: string, logger?: Logger): void {
   for (const part of [file, `${file}-wal`, `${file}-shm`]) {
-    if (fs.existsSync(part)) restrictMode(part, PRIVATE_FILE_MODE, logger);
+    if (fs.existsSync(part)) restrictOrLog(part, PRIVATE_FILE_MODE, logger);
   }
 }
 
 /** Tightens a path to `mode` where the OS has such modes; a failure is logged, the file still opens. */
-function restrictMode(target: string, mode: number, logger?: Logger): void {
-  if (process.platform === 'win32') return;
-  try {
-    if ((fs.statSync(target).mode & 0o777) !== mode) fs.chmodSync(target, mode);
-  } catch (error) {
-    logger?.warn({ path: target, mode: mode.toString(8), err: error }, 'could not make a data path owner-only');
-  }
+export function restrictOrLog(target: string, mode: number, logger?: Logger): void {
+  const failure = restrictMode(target, mode);
+  if (failure) logger?.warn({ path: target, mode: mode.toString(8), err: failure }, 'could not make a data path owner-only');
 }
 
 function classify(error: unknown): 'corrupt' | 'unreadable' {

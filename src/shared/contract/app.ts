@@ -4,9 +4,13 @@ import { channel, event } from './define';
 
 export type AppMode = 'desktop' | 'bridge';
 
-/** The state of the SQLite file; anything but `ok` is shown to the user as a banner. */
+/**
+ * The state of the SQLite file; anything but `ok` is shown to the user as a banner. `damaged`: the
+ * file is open but damage was found (at run time or by the daily integrity check), so the app is in
+ * read-only safe mode. `corrupt`, `unreadable`, `migration_failed`: the file could not be opened.
+ */
 export interface StorageStatus {
-  state: 'ok' | 'corrupt' | 'unreadable' | 'migration_failed';
+  state: 'ok' | 'damaged' | 'corrupt' | 'unreadable' | 'migration_failed';
   path: string;
   schemaVersion: number;
   message?: string;
@@ -54,4 +58,6 @@ export const appChannels = {
 export const appEvents = {
   'settings.changed': event<SettingsView>(),
   'app.notice': event<AppNotice>(),
+  /** The data file's state changed while the app runs (it went into read-only safe mode). */
+  'app.storageChanged': event<StorageStatus>(),
 };

@@ -3,7 +3,9 @@ import type { Result } from '../errors';
 import { appChannels, appEvents } from './app';
 import { chatChannels, chatEvents } from './chat';
 import { commerceChannels, commerceEvents } from './commerce';
+import { customerChannels } from './customers';
 import { memoryChannels, memoryEvents } from './memory';
+import { storageChannels } from './storage';
 import type { ChannelName, EventName } from './names';
 import { usageChannels } from './usage';
 
@@ -14,8 +16,10 @@ export const contract = {
   ...appChannels,
   ...commerceChannels,
   ...memoryChannels,
+  ...customerChannels,
   ...chatChannels,
   ...usageChannels,
+  ...storageChannels,
 };
 
 /** Every event main pushes to the renderer. */
@@ -38,7 +42,8 @@ export type NamesMatchSchemas = Holds<Same<[keyof Contract, keyof typeof events]
 
 export type RequestOf<C extends ChannelName> = z.input<Contract[C]['request']>;
 export type ParsedRequestOf<C extends ChannelName> = z.output<Contract[C]['request']>;
-export type ResponseOf<C extends ChannelName> = NonNullable<Contract[C]['response']>;
+/** The response type (`response` is optional in `ChannelDef` only to be a type: `undefined` is removed, a declared `null` kept). */
+export type ResponseOf<C extends ChannelName> = Exclude<Contract[C]['response'], undefined>;
 export type EventPayloadOf<E extends EventName> = NonNullable<(typeof events)[E]['payload']>;
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { canonicalMemoryKey, customerIdentitySchema } from '../identity';
+import type { CustomerRecord } from './customers';
 import { channel, event } from './define';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -247,6 +248,8 @@ export interface CustomerExport {
   memories: (MemoryValueView & { scope: 'customer' | 'session' })[];
   /** Live events, and for summarized conversations the summary with the archived transcript. */
   sessions: (SessionView & { events: SessionEvent[]; summaries: (SummaryRecord & { events: SessionEvent[] })[] })[];
+  /** What staff recorded about the customer (name, phone, membership number), when there is a record. */
+  customer?: CustomerRecord;
 }
 
 export interface DeletedCounts {

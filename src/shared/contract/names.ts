@@ -32,13 +32,28 @@ export const channelNames = [
   'sessions.create',
   'sessions.delete',
   'sessions.history',
+  'customers.find',
+  'customers.get',
+  'customers.save',
   'chat.send',
   'chat.cancel',
   'usage.get',
+  'storage.backups',
+  'storage.backupNow',
+  'storage.restore',
+  'storage.startEmpty',
 ] as const;
 
 /** Every event main pushes to the renderer. */
-export const eventNames = ['settings.changed', 'app.notice', 'cart.changed', 'memory.quotaWarning', 'memory.changed', 'chat.event'] as const;
+export const eventNames = [
+  'settings.changed',
+  'app.notice',
+  'cart.changed',
+  'memory.quotaWarning',
+  'memory.changed',
+  'chat.event',
+  'app.storageChanged',
+] as const;
 
 export type ChannelName = (typeof channelNames)[number];
 export type EventName = (typeof eventNames)[number];

@@ -1,6 +1,7 @@
 import type { CustomerExport, DeletedCounts } from '@shared/contract/memory';
 import type { Db } from '../../storage/database';
 import type { Clock } from '../../core/clock';
+import type { CustomerStore } from '../customers/customerStore';
 import { entryView, valueOf, type EntryStore } from '../entries/entryStore';
 import type { MemoryEmitter } from '../events';
 import { HotTier } from '../hotTier';
@@ -24,6 +25,7 @@ export class CustomerData {
     private readonly quotas: QuotaWatch,
     private readonly hot: HotTier,
     private readonly events: MemoryEmitter,
+    private readonly customers: CustomerStore,
   ) {}
 
   export(userId: string): CustomerExport {
@@ -46,12 +48,14 @@ export class CustomerData {
         summaries: this.summaries.archivedOf(session.id),
       };
     });
-    return { userId, exportedAt: new Date(this.clock.now()).toISOString(), memories, sessions };
+    const customer = this.customers.get(userId);
+    return { userId, exportedAt: new Date(this.clock.now()).toISOString(), memories, sessions, ...(customer ? { customer } : {}) };
   }
 
   /**
    * Deletes, in one transaction, everything of a customer (`sessionId` null) or of one session:
-   * memory entries, sessions with their events and summaries, their search-index rows and usage;
+   * memory entries, sessions with their events and summaries, their search-index rows and usage
+   * (and, for a customer, their record: name, phone, membership number);
    * then what the caches hold of them.
    */
   erase(userId: string, sessionId: string | null): DeletedCounts {
@@ -63,6 +67,9 @@ export class CustomerData {
         const sessions = this.sessions.erase(sessionRows);
         if (sessionId === null) {
           this.ledger.deleteUser(userId);
+          this.customers.erase(userId);
+          // The identity migration's report names the customer's old ids (phone numbers as typed).
+          this.db.prepare('DELETE FROM identity_merges WHERE customer_id = ?').run(userId);
         } else {
           for (const { tier, bytes, n } of entries.released) if (n > 0) this.ledger.adjust(userId, tier, -bytes, -n);
           if (sessions.events > 0) this.ledger.adjust(userId, 'warm', -sessions.eventBytes, -sessions.events);

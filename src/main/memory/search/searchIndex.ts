@@ -196,8 +196,14 @@ export class SearchIndex {
 
   /** Stops the timer and indexes what is pending (when the file is still open). */
   close(): void {
-    if (this.db.open) this.flush();
-    this.clearTimer();
+    try {
+      if (this.db.open) this.flush();
+    } catch (error) {
+      // A full disk or a read-only (damaged) file: what is not indexed is found again at the next start.
+      this.onError(error);
+    } finally {
+      this.clearTimer();
+    }
   }
 
   // ---- searching ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ export function Banners() {
   const loadError = useAppStore((state) => state.loadError);
   const notice = useAppStore((state) => state.notice);
   const setNotice = useAppStore((state) => state.setNotice);
+  const setSettingsOpen = useAppStore((state) => state.setSettingsOpen);
   if (loadError) {
     return (
       <div className="banner banner-error" role="alert">
@@ -34,9 +35,24 @@ export function Banners() {
           </button>
         </div>
       )}
-      {info.storage.state !== 'ok' && (
+      {info.storage.state === 'damaged' && (
         <div className="banner banner-error" role="alert" data-testid="storage-banner">
-          <strong>{t('storage.problem')}</strong> {info.storage.message}
+          <strong>{t('storage.damaged')}</strong>{' '}
+          <button type="button" onClick={() => setSettingsOpen(true)}>
+            {t('storage.openBackups')}
+          </button>
+        </div>
+      )}
+      {info.storage.state !== 'ok' && info.storage.state !== 'damaged' && (
+        <div className="banner banner-error" role="alert" data-testid="storage-banner">
+          <strong>{t(info.storage.state === 'corrupt' ? 'storage.corrupt' : 'storage.problem')}</strong>{' '}
+          <button type="button" onClick={() => setSettingsOpen(true)}>
+            {t('storage.openBackups')}
+          </button>
+          <details>
+            <summary>{t('storage.details')}</summary>
+            {info.storage.message}
+          </details>
         </div>
       )}
       {info.modelProvider === 'offline' && (

@@ -256,6 +256,8 @@ const knownErrors = new Set([
   'tool_error',
   'storage_unavailable',
   'storage_full',
+  'storage_damaged',
+  'storage_read_only',
   'quota_exceeded',
 ]);
 

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { geminiLimits, geminiModels, languages, type Language, type QuotaSettings, type SettingsPatch } from '@shared/settings';
 import { fieldErrors, type FieldIssue } from '../api/client';
+import { BackupsSection } from './BackupsSection';
 import { formatCount } from '../format';
 import { useT, type Translate } from '../i18n';
 import type { StringKey } from '../i18n/strings';
@@ -41,7 +42,7 @@ function issueText(t: Translate, path: string, issue: FieldIssue, language: Lang
 const OTHER_MODEL = 'other';
 
 type Draft = Record<
-  'modelChoice' | 'modelOther' | 'modelEndpoint' | GeminiNumber | 'storeEndpoint' | 'storeCode' | 'language' | keyof QuotaSettings,
+  'modelChoice' | 'modelOther' | 'modelEndpoint' | GeminiNumber | 'storeEndpoint' | 'storeCode' | 'language' | 'backupsKept' | keyof QuotaSettings,
   string
 > & { demoStore: boolean };
 
@@ -55,6 +56,8 @@ export function SettingsDialog() {
   const setApiKey = useAppStore((state) => state.setApiKey);
   const language = useAppStore((state) => state.language);
   const todayUsage = useAppStore((state) => state.todayUsage);
+  // With a damaged or unreadable data file, the backups come first: that is why staff opened Settings.
+  const storageTrouble = useAppStore((state) => (state.info ? state.info.storage.state !== 'ok' : false));
   const dialog = useRef<HTMLDialogElement>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [errors, setErrors] = useState<Map<string, FieldIssue>>(new Map());
@@ -83,6 +86,7 @@ export function SettingsDialog() {
       storeCode: settings.storeCode,
       language: settings.language,
       demoStore: settings.demoStore,
+      backupsKept: String(settings.backupsKept),
       ...(Object.fromEntries(quotaFields.map(({ key, unit }) => [key, String(settings.quotas[key] / unit)])) as Record<keyof QuotaSettings, string>),
     });
     setErrors(new Map());
@@ -104,6 +108,7 @@ export function SettingsDialog() {
       language: draft.language as SettingsPatch['language'],
       demoStore: draft.demoStore,
       quotas: Object.fromEntries(quotaFields.map(({ key, unit }) => [key, Math.round(Number(draft[key]) * unit)])),
+      backupsKept: Number(draft.backupsKept),
     };
     await report(() => saveSettings(patch));
   }
@@ -161,6 +166,7 @@ export function SettingsDialog() {
     <dialog ref={dialog} className="settings-dialog" aria-labelledby="settings-title" onClose={() => setOpen(false)}>
       <form onSubmit={(event) => void submit(event)} noValidate>
         <h2 id="settings-title">{t('settings.title')}</h2>
+        {storageTrouble && <BackupsSection />}
         {field(
           'modelChoice',
           'settings.model',
@@ -246,6 +252,8 @@ export function SettingsDialog() {
             ) : null}
           </div>
         </fieldset>
+        {!storageTrouble && <BackupsSection />}
+        {text('backupsKept', 'settings.backupsKept', undefined, 'numeric')}
         <fieldset>
           <legend>{t('settings.apiKey')}</legend>
           <p className="muted" data-testid="api-key-state">

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { AppInfo, AppNotice } from '@shared/contract/app';
+import type { AppInfo, AppNotice, StorageStatus } from '@shared/contract/app';
 import type { UsageReport } from '@shared/contract/usage';
 import type { Language, SettingsPatch, SettingsView } from '@shared/settings';
 import { call } from '../api/client';
@@ -16,6 +16,8 @@ interface AppState {
   /** The latest notice main (or the bridge connection) sent, until dismissed. */
   notice: AppNotice | null;
   setNotice(notice: AppNotice | null): void;
+  /** The data file's state changed while the app runs (read-only safe mode). */
+  setStorage(storage: StorageStatus): void;
   load(): Promise<void>;
   setPane(pane: Pane): void;
   setSettingsOpen(open: boolean): void;
@@ -36,6 +38,10 @@ export const useAppStore = create<AppState>()((set, get) => ({
   loadError: null,
   notice: null,
   setNotice: (notice) => set({ notice }),
+  setStorage: (storage) => {
+    const { info } = get();
+    if (info) set({ info: { ...info, storage } });
+  },
 
   async load() {
     try {

@@ -19,6 +19,7 @@ export function subscribeContractEvents(): () => void {
     api.on('cart.changed', (change) => useCartStore.getState().receive(change)),
     api.on('memory.quotaWarning', (warning) => useMemoryStore.getState().warn(warning)),
     api.on('app.notice', (notice) => useAppStore.getState().setNotice(notice)),
+    api.on('app.storageChanged', (storage) => useAppStore.getState().setStorage(storage)),
   ];
   return () => unsubscribe.forEach((off) => off());
 }
