@@ -25,14 +25,51 @@ const mainNoRenderer = {
   message:
     'src/main never imports the renderer or the preload: they are separate bundles and talk to main only through the IPC contract in src/shared.',
 };
+const mainNoHub = {
+  regex: intoSrc('hub'),
+  message:
+    'src/main never imports the hub (src/hub): a desk talks to it only over HTTP with the protocol in src/shared/sync.ts, and its server packages stay out of the desktop app.',
+};
+const hubStandsAlone = [
+  {
+    regex: intoSrc('(main|renderer|preload)'),
+    message: 'The hub (src/hub) is a server of its own: it imports only its own files, src/shared (@shared/*), node:* and npm packages.',
+  },
+  { regex: '^electron(/|$)', message: 'The hub (src/hub) runs on plain Node on a server: no Electron.' },
+];
 const memoryNoAgent = {
   regex: intoMain('agent'),
   message:
     'Memory sits below the agent: the agent reaches memory through its ports (src/main/agent/ports.ts), never the other way round. Wire them in src/main/app/services.ts.',
 };
+const memoryNoSync = {
+  regex: intoMain('sync'),
+  message:
+    'Memory sits below sync: it tells sync about shared changes through its own ChangeFeed interface (src/main/memory/changeFeed.ts), which the composition root hands it; it never imports src/main/sync.',
+};
+const syncOnlyBelow = [
+  {
+    regex: intoMain('(agent|commerce|images|bridge|shell)'),
+    message:
+      'Sync (src/main/sync) sits beside the agent and the store: it imports src/shared, the kernel, storage, memory (its index and changeFeed) and settings/secretStore; the root wires the rest.',
+  },
+  {
+    regex: '^(\\./)?(\\.\\./)+((src/)?main/)?memory/(?!changeFeed$)',
+    message: 'Sync reaches memory only through what memory exports (src/main/memory/index.ts: the Replica, the ChangeFeed types), never its parts.',
+  },
+  {
+    regex: '^(\\./)?(\\.\\./)+((src/)?main/)?settings/(?!secretStore$)',
+    message: 'Sync uses only the secret store of settings (for the device token); settings reach it through the composition root.',
+  },
+];
 const commerceNoMemoryOrAgent = {
   regex: intoMain('(memory|agent)'),
   message: 'Commerce (store client, demo store) is a leaf service: it knows nothing of memory or the agent. Wire them in src/main/app/services.ts.',
+};
+const imagesLeaf = {
+  regex: intoMain('(memory|agent|commerce|storage|settings|bridge|shell)'),
+  message:
+    'The image cache (src/main/images) is a leaf service: the composition root hands it the store fetcher; it imports only the kernel, src/shared, node:* and npm packages.',
 };
 const kernelOnlyShared = [
   {
@@ -135,15 +172,18 @@ export default tseslint.config(
     rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
   },
   // Core services: everything in src/main but the entry points and the Electron shell (next blocks).
-  layer(['src/main/**/*.ts'], [noElectron, mainNoRenderer, noCompositionRoot]),
+  layer(['src/main/**/*.ts'], [noElectron, mainNoRenderer, mainNoHub, noCompositionRoot]),
   // The composition root and the bridge entry wire everything together, still without Electron.
-  layer(entryPoints, [noElectron, mainNoRenderer]),
+  layer(entryPoints, [noElectron, mainNoRenderer, mainNoHub]),
   // The Electron shell may import electron, still not the renderer or the preload.
-  layer(shell, [mainNoRenderer]),
-  layer(['src/main/memory/**/*.ts'], [noElectron, mainNoRenderer, noCompositionRoot, memoryNoAgent]),
-  layer(['src/main/commerce/**/*.ts'], [noElectron, mainNoRenderer, noCompositionRoot, commerceNoMemoryOrAgent]),
+  layer(shell, [mainNoRenderer, mainNoHub]),
+  layer(['src/main/memory/**/*.ts'], [noElectron, mainNoRenderer, mainNoHub, noCompositionRoot, memoryNoAgent, memoryNoSync]),
+  layer(['src/main/sync/**/*.ts'], [noElectron, mainNoRenderer, mainNoHub, noCompositionRoot, ...syncOnlyBelow]),
+  layer(['src/main/commerce/**/*.ts'], [noElectron, mainNoRenderer, mainNoHub, noCompositionRoot, commerceNoMemoryOrAgent]),
+  layer(['src/main/images/**/*.ts'], [noElectron, mainNoRenderer, mainNoHub, noCompositionRoot, imagesLeaf]),
   layer(kernel, [noElectron, ...kernelOnlyShared]),
   layer(['src/shared/**/*.ts'], sharedImportsNothingOfTheApp),
   layer(['src/renderer/**/*.{ts,tsx}'], rendererOnlyShared),
   layer(['src/preload/**/*.ts'], preloadOnlyElectronAndShared),
+  layer(['src/hub/**/*.ts'], hubStandsAlone),
 );

@@ -97,6 +97,8 @@ async function scrollWork(page: Page, cdp: CDPSession, selector: string, delta: 
       ({ selector, delta }) =>
         new Promise<number>((resolve) => {
           const element = document.querySelector(selector)!;
+          // As a wheel turn does: the chat tells staff's scrolling from its own by the input before it.
+          element.dispatchEvent(new WheelEvent('wheel', { deltaY: delta, bubbles: true }));
           element.scrollTop += delta;
           requestAnimationFrame(() => requestAnimationFrame(() => resolve(element.querySelectorAll('[data-index], .entry-row, .naive-row').length)));
         }),
@@ -198,8 +200,11 @@ export default async function ui(): Promise<Record<string, unknown>> {
     const cartRender = await renderAfterMark(page, 'mm:cart-data', 'li.cart-line');
     const cartLines = await page.locator('li.cart-line').count();
 
-    // Memory: 100,000 entries; the first page renders, then scroll down through pages.
+    // Memory: the customer's profile first (its first page of memories, read in plain words); then
+    // Storage with all 100,000 entries: the first page renders, then scroll down through pages.
     await page.getByRole('tab', { name: 'Bộ nhớ' }).click();
+    const profileRender = await renderAfterMark(page, 'mm:profile-data', '.profile-item');
+    await page.getByRole('button', { name: 'Lưu trữ (IT)' }).click();
     await page.getByLabel('Khách', { exact: true }).selectOption('');
     const memoryRender = await renderAfterMark(page, 'mm:memory-data', '.entry-row');
     const memoryScroll = await scrollWork(page, cdp, '[data-testid="entry-list"]', 900, SCROLL_STEPS);
@@ -217,16 +222,22 @@ export default async function ui(): Promise<Record<string, unknown>> {
       seed_ms: seedMs,
       chat: { first_render_ms: round(chatRender, 2), scroll: chatScroll, messages_loaded_by_scrolling: chatLoaded, dom_nodes: chatNodes },
       cart: { lines: cartLines, render_after_update_ms: round(cartRender, 2) },
-      memory: { first_render_ms: round(memoryRender, 2), scroll: memoryScroll, dom_nodes: memoryNodes },
+      memory: {
+        profile_first_render_ms: round(profileRender, 2),
+        first_render_ms: round(memoryRender, 2),
+        scroll: memoryScroll,
+        dom_nodes: memoryNodes,
+      },
       baseline_naive_dom: baseline,
       ratios: {
         chat_scroll_p95_vs_naive: round(chatScroll.p95_ms / Math.max(0.01, baseline.chat_scroll.p95_ms), 2),
         chat_dom_nodes_vs_naive: round(chatNodes / baseline.chat_dom_nodes, 2),
       },
       goals: {
-        first_render_le_300ms: [chatRender, cartRender, memoryRender].every((ms) => ms <= 300),
+        first_render_le_300ms: [chatRender, cartRender, profileRender, memoryRender].every((ms) => ms <= 300),
         scroll_p95_le_16ms: chatScroll.p95_ms <= 16 && memoryScroll.p95_ms <= 16,
         message_rows_le_300: chatScroll.max_rows_in_dom <= 300,
+        memory_rows_le_300: memoryScroll.max_rows_in_dom <= 300,
       },
     };
   } finally {

@@ -1,4 +1,5 @@
 /** Store data shaped in main for the model and the UI: small, typed, no raw HTML, no tokens. */
+import type { ErrorCode } from './errors';
 
 export type StockStatus = 'in_stock' | 'out_of_stock';
 
@@ -17,15 +18,27 @@ export interface ProductSummary {
   stockStatus: StockStatus;
   imageUrl: string | null;
   url: string | null;
+  /** Whether this is the pack the search asked for (`thùng` in "thùng bia Tiger"); absent when it named none. */
+  packMatch?: boolean;
 }
 
 /** Which step of the search found the items; `none` when nothing did, with what was tried. */
 export type SearchStep = 'exact' | 'folded' | 'units' | 'fewer_terms' | 'name_match' | 'category' | 'none';
 
+/** One query the search sent, in words (never notation): the text, and the words it left out. */
+export interface SearchAttempt {
+  step: SearchStep;
+  /** The words sent, or the department's name (`category`), or the part of a name (`name_match`). */
+  text: string;
+  /** Typed words this attempt did without (`fewer_terms`). */
+  dropped?: string[];
+}
+
 export interface SearchFallback {
   step: SearchStep;
-  /** Human-readable description of every attempt, in order. */
+  /** The text of every attempt, in order (`attempts` says what each was). */
   tried: string[];
+  attempts: SearchAttempt[];
 }
 
 export interface ProductSearchResult {
@@ -33,11 +46,37 @@ export interface ProductSearchResult {
   total: number;
   currentPage: number;
   totalPages: number;
-  /** What found the items: the query as sent (may differ from what was typed), `name ~ text` or `category Name`. */
+  /** What found the items: the words sent (may differ from what was typed), or the department's name. */
   query: string;
   fallback: SearchFallback;
   /** Store suggestions when nothing was found. */
   suggestions: string[];
+  /** The pack or size the query named, in the catalog's words (`thùng 24 lon`); null when none. */
+  pack: string | null;
+  /** How many the query asked for (`2 thùng bia`), null when it did not say. */
+  quantity: number | null;
+}
+
+/** What a failed store call was, without its message (which may quote a cart id or a search). */
+export interface StoreCause {
+  code: ErrorCode;
+  httpStatus?: number;
+  /** A lower-level code (`ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`) or Magento's error category. */
+  cause?: string;
+  /** The store answered with its maintenance page. */
+  maintenance?: boolean;
+}
+
+/**
+ * An interactive store call is keeping the staff waiting: still no answer after a while (`slow`),
+ * queued behind the app's own request limit (`queued`, `waitMs` the expected wait), or waiting to
+ * try again after a failure (`retrying`, with its cause).
+ */
+export interface StoreWait {
+  reason: 'slow' | 'queued' | 'retrying';
+  /** How long this wait should last (queued, retrying), or how long the call has waited so far (slow). */
+  waitMs: number;
+  cause?: StoreCause;
 }
 
 export interface CategorySummary {

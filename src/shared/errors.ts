@@ -20,6 +20,8 @@ export const errorCodes = [
   'storage_damaged',
   'storage_read_only',
   'store_unavailable',
+  /** The sync hub could not be reached, or refused this desk (enrollment, token). */
+  'sync_unavailable',
   'store_error',
   'store_input',
   'store_not_found',

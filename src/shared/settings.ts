@@ -32,11 +32,6 @@ export type QuotaSettings = z.infer<typeof quotaSettingsSchema>;
 /** A Magento store view code such as `b2c_10010_vi`. */
 export const storeCodeSchema = z.string().regex(/^[a-z0-9_]{1,64}$/, 'store code: lowercase letters, digits and _');
 
-export const storeEndpointSchema = z
-  .string()
-  .url()
-  .refine((value) => /^https?:\/\//.test(value), 'store endpoint must be an http(s) URL');
-
 /** Current Gemini models, offered as a list in Settings; any other id matching the pattern is allowed too. */
 export const geminiModels = [
   'gemini-3.6-flash',
@@ -78,6 +73,35 @@ export function isAllowedModelEndpoint(value: string): boolean {
   return url.protocol === 'http:' && loopbackHosts.has(url.hostname);
 }
 
+/**
+ * The store's GraphQL endpoint: https, or plain http only to this machine (the demo store, a
+ * stand-in): the catalog, prices and carts never cross a network in clear (Electron's security
+ * checklist, item 1). Settings shows `validation.field.storeEndpoint` in the staff's language.
+ */
+export const storeEndpointSchema = z
+  .string()
+  .trim()
+  .max(2000)
+  .refine(isAllowedModelEndpoint, 'store endpoint: an https URL, or http only on 127.0.0.1, localhost or [::1]');
+
+/** True for the addresses of this machine that plain http is allowed to (the demo store, local stand-ins and gateways). */
+export function isLoopbackHost(hostname: string): boolean {
+  return loopbackHosts.has(hostname);
+}
+
+/**
+ * Where the app looks for updates (the folder holding `latest.yml`, `latest-mac.yml`,
+ * `latest-linux.yml`); '' means the URL set when the app was built. Same rule as the endpoints.
+ */
+export const updateFeedUrlSchema = z
+  .string()
+  .trim()
+  .max(2000)
+  .refine(
+    (value) => value === '' || isAllowedModelEndpoint(value),
+    'update server: an https URL, or http only on 127.0.0.1, localhost or [::1]; empty for the one set at build time',
+  );
+
 /** A company gateway in front of Gemini; '' means Google's public endpoint (or `GEMINI_BASE_URL`). */
 export const modelEndpointSchema = z
   .string()
@@ -95,6 +119,9 @@ export const geminiLimits = {
   stallTimeoutSeconds: { min: 5, max: 300 },
 } as const;
 
+/** How long a search, product or cart call may keep staff waiting, retries included (seconds). */
+export const storeDeadlineLimits = { min: 3, max: 60 } as const;
+
 const bounded = ({ min, max }: { min: number; max: number }) => z.number().int().min(min).max(max);
 
 export const settingsSchema = z
@@ -109,11 +136,17 @@ export const settingsSchema = z
     stallTimeoutSeconds: bounded(geminiLimits.stallTimeoutSeconds),
     storeEndpoint: storeEndpointSchema,
     storeCode: storeCodeSchema,
+    /** An interactive store call (search, product, cart) answers or fails within this many seconds. */
+    storeDeadlineSeconds: bounded(storeDeadlineLimits),
     demoStore: z.boolean(),
     language: z.enum(languages),
     quotas: quotaSettingsSchema,
     /** How many daily backups of the data file are kept (the oldest goes first). */
     backupsKept: z.number().int().min(1).max(90),
+    /** Automatic updates (desktop app): off means no check, no download and no install on quit. */
+    updatesEnabled: z.boolean(),
+    /** The update server set by the store's IT staff; '' for the one set at build time. */
+    updateFeedUrl: updateFeedUrlSchema,
   })
   .strict();
 
@@ -136,6 +169,7 @@ export const defaultSettings: Settings = {
   stallTimeoutSeconds: 20,
   storeEndpoint: 'https://online.mmvietnam.com/graphql',
   storeCode: 'b2c_10010_vi',
+  storeDeadlineSeconds: 10,
   demoStore: false,
   language: 'vi',
   quotas: {
@@ -146,6 +180,8 @@ export const defaultSettings: Settings = {
     coldRetentionDays: 30,
   },
   backupsKept: 7,
+  updatesEnabled: true,
+  updateFeedUrl: '',
 };
 
 /** What the renderer sees: the settings plus whether an API key is stored, never the key itself. */

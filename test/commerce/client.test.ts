@@ -26,7 +26,7 @@ describe('catalog search', () => {
   it('answers an exact query directly, with shaped products and no HTML', async () => {
     const client = clientFor(await startStandin());
     const result = await client.searchProducts({ query: 'Sữa tươi Vinamilk', pageSize: 5 });
-    expect(result.fallback).toEqual({ step: 'exact', tried: ['Sữa tươi Vinamilk'] });
+    expect(result.fallback).toEqual({ step: 'exact', tried: ['Sữa tươi Vinamilk'], attempts: [{ step: 'exact', text: 'Sữa tươi Vinamilk' }] });
     expect(result.items).toHaveLength(5);
     const item = result.items[0]!;
     expect(Object.keys(item).sort()).toEqual(
@@ -39,22 +39,27 @@ describe('catalog search', () => {
 
   it('normalises units ("1 lít" → "1l") and drops terms when needed', async () => {
     const client = clientFor(await startStandin());
-    const units = await client.searchProducts({ query: 'sua tuoi vinamilk 1 lit' });
+    const units = await client.searchProducts({ query: 'sữa tươi Vinamilk 1 lít' });
     expect(units.fallback.step).toBe('units');
+    expect(units.query).toBe('sữa tươi vinamilk 1l');
+    expect(units.items.length).toBeGreaterThan(0);
     expect(units.items.every((item) => item.unit === 'hộp 1L')).toBe(true);
     const fewer = await client.searchProducts({ query: 'nước mắm Nam Ngư siêu ngon' });
     expect(fewer.fallback.step).toBe('fewer_terms');
+    expect(fewer.fallback.attempts.at(-1)).toMatchObject({ step: 'fewer_terms', dropped: ['siêu', 'ngon'] });
     expect(fewer.items[0]!.name).toMatch(/Nước mắm.*Nam Ngư/);
   });
 
-  it('falls back to a name match and to a category', async () => {
+  it('falls back to a name match when no word is whole, and says every attempt in words, never notation', async () => {
     const client = clientFor(await startStandin());
     const name = await client.searchProducts({ query: 'Vinami' });
     expect(name.fallback.step).toBe('name_match');
+    expect(name.fallback.attempts.at(-1)).toEqual({ step: 'name_match', text: 'vinami' });
     expect(name.items[0]!.name).toMatch(/Vinamilk/);
-    const category = await client.searchProducts({ query: 'đồ giặt giũ' });
-    expect(category.fallback.step).toBe('category');
-    expect(category.fallback.tried.at(-1)).toBe('category Giặt giũ');
+    const department = await client.searchProducts({ query: 'đồ giặt giũ' });
+    expect(department.items.length).toBeGreaterThan(0);
+    expect(department.items.every((item) => /^(Nước giặt|Bột giặt|Nước xả vải)/.test(item.name))).toBe(true);
+    for (const result of [name, department]) expect(JSON.stringify(result.fallback)).not.toMatch(/~|category /);
   });
 
   it('says when nothing was found and what was tried', async () => {

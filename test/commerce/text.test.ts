@@ -2,29 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { plainText, unitFromName } from '../../src/main/commerce/shape';
 import { generateCatalog } from '../../src/main/commerce/demo/catalog';
 import { foldAccents } from '@shared/text';
-import { groceryPhrases, normalizeUnits, Vocabulary } from '../../src/main/commerce/text';
 
-describe('Vietnamese text', () => {
+describe('Vietnamese text and store shapes', () => {
   it('folds accents, đ and Đ included', () => {
     expect(foldAccents('Sữa tươi ĐÀ LẠT đặc biệt')).toBe('sua tuoi da lat dac biet');
     expect(foldAccents('Nước mắm Phú Quốc')).toBe('nuoc mam phu quoc');
-  });
-
-  it('normalises units and numbers the way the catalog writes them', () => {
-    expect(normalizeUnits('sữa tươi 1 lít')).toBe('sữa tươi 1l');
-    expect(normalizeUnits('dầu ăn 1,5 L')).toBe('dầu ăn 1.5l');
-    expect(normalizeUnits('gạo 5 ký')).toBe('gạo 5kg');
-    expect(normalizeUnits('bột giặt 500 gram')).toBe('bột giặt 500g');
-    expect(normalizeUnits('thùng 24 lon')).toBe('thùng 24 lon');
-  });
-
-  it('restores diacritics from what it learned, keeping words typed with accents', () => {
-    const vocabulary = new Vocabulary(groceryPhrases);
-    expect(vocabulary.restore('sua tuoi')).toBe('sữa tươi');
-    expect(vocabulary.restore('nuoc mam nam ngu')).toBe('nước mắm nam ngu');
-    vocabulary.learn('Nước mắm Nam Ngư chai 500ml');
-    expect(vocabulary.restore('nuoc mam nam ngu')).toBe('nước mắm nam ngư');
-    expect(vocabulary.restore('dầu an')).toBe('dầu ăn');
   });
 
   it('reads the selling unit from a stock name and strips HTML to text', () => {
@@ -71,5 +53,15 @@ describe('generated catalog', () => {
     expect(outOfStock).toBeGreaterThan(100);
     const units = new Set(catalog.products.map((product) => product.unit));
     for (const unit of ['chai 1L', 'thùng 24 lon', 'túi 2kg']) expect(units).toContain(unit);
+  });
+
+  it('sells the packs staff ask for: cases, six-packs, crates, sacks and egg cards, after the generated grid', () => {
+    const units = new Set(catalog.products.map((product) => product.unit));
+    for (const unit of ['thùng 24 lon', 'lốc 6 lon', 'thùng 48 hộp 180ml', 'két 20 chai 450ml', 'bao 25kg', 'vỉ 10 quả', 'lốc 6 chai 500ml']) {
+      expect(units).toContain(unit);
+    }
+    // Appended with their own seed: the first products, their SKUs and stock are as before.
+    expect(catalog.products[0]).toMatchObject({ sku: '100007' });
+    expect(catalog.bySku.get('112586')).toMatchObject({ name: 'Bia Tiger lon 330ml', salableQty: 29 });
   });
 });

@@ -24,7 +24,9 @@ describe('the built app', () => {
         expect(fs.existsSync(target), `${path.relative(out, file)} points at missing ${match[1]}`).toBe(true);
       }
     }
-    expect(references).toEqual(expect.arrayContaining([path.join('preload', 'index.cjs'), path.join('renderer', 'index.html')]));
+    // The renderer folder is what the app's scheme (mm-app://app) serves; its page must be in it.
+    expect(references).toEqual(expect.arrayContaining([path.join('preload', 'index.cjs'), 'renderer']));
+    expect(fs.existsSync(path.join(out, 'renderer', 'index.html'))).toBe(true);
   });
 
   it('has a sandbox-ready preload that requires nothing but electron', () => {

@@ -76,7 +76,7 @@ describe('customer records in Chromium', () => {
 
     // Its memory is the one shown.
     await page.getByRole('tab', { name: 'Bộ nhớ' }).click();
-    await expect.poll(() => page.getByTestId('entry-list').getByRole('listitem').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('profile').getByTestId('profile-text').allTextContents()).toEqual(['sữa tươi không đường']);
     await page.getByRole('tab', { name: 'Trò chuyện' }).click();
   });
 

@@ -9,7 +9,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { prng } from '../../src/main/commerce/demo/catalog';
+import { prng, type DemoProduct } from '../../src/main/commerce/demo/catalog';
 import type { GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { buildDemoSchema, withMutationFields } from '../../src/main/commerce/demo/schema';
 import { DemoStore, type DemoStoreOptions } from '../../src/main/commerce/demo/server';
@@ -77,6 +77,8 @@ export class StoreStandin extends DemoStore {
   private readonly random = prng(7);
   private readonly open = new Set<Socket>();
   private counters: StoreStandinStats = emptyStats();
+  /** Stock as generated, of every product `setStock` changed: `close()` puts it back (the catalog is shared by a file's tests). */
+  private readonly generatedStock = new Map<DemoProduct, number>();
 
   private constructor(options: StoreStandinOptions) {
     super(
@@ -123,6 +125,24 @@ export class StoreStandin extends DemoStore {
 
   setFaults(faults: Partial<StoreFaults>): void {
     this.faults = { ...noFaults, ...faults };
+  }
+
+  /** Sets the stock of the products `pick` selects (0: out of stock) until the store closes; returns them. */
+  setStock(pick: (product: DemoProduct) => boolean, quantity: number): DemoProduct[] {
+    const picked = this.catalog.products.filter(pick);
+    for (const product of picked) {
+      if (!this.generatedStock.has(product)) this.generatedStock.set(product, product.salableQty);
+      product.salableQty = quantity;
+    }
+    this.resolvers.forgetProductViews();
+    return picked;
+  }
+
+  override async close(): Promise<void> {
+    for (const [product, quantity] of this.generatedStock) product.salableQty = quantity;
+    this.generatedStock.clear();
+    this.resolvers.forgetProductViews();
+    await super.close();
   }
 
   /** Forgets every cart, as a store does when carts expire. */

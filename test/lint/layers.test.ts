@@ -53,12 +53,19 @@ const NO_ELECTRON = 'Core services run without Electron';
 const MAIN_NO_UI = 'src/main never imports the renderer or the preload';
 const MEMORY_NO_AGENT = 'Memory sits below the agent';
 const COMMERCE_LEAF = 'Commerce (store client, demo store) is a leaf service';
+const MEMORY_NO_SYNC = 'Memory sits below sync';
+const SYNC_BESIDE = 'Sync (src/main/sync) sits beside the agent and the store';
+const SYNC_MEMORY = 'Sync reaches memory only through what memory exports';
+const SYNC_SETTINGS = 'Sync uses only the secret store of settings';
+const IMAGES_LEAF = 'The image cache (src/main/images) is a leaf service';
 const KERNEL = 'The kernel (src/main/core';
 const NO_APP = 'The composition root (src/main/app) is the top of main';
 const SHARED = 'src/shared is the contract both sides compile against';
 const RENDERER = 'The renderer calls main only through window.api';
 const PRELOAD_PACKAGES = 'requires nothing but electron';
 const PRELOAD_FILES = 'The preload imports only electron and src/shared';
+const MAIN_NO_HUB = 'src/main never imports the hub (src/hub)';
+const HUB = 'The hub (src/hub) is a server of its own';
 
 const violations: Record<string, Violation[]> = {
   'core services never import electron': [
@@ -92,11 +99,38 @@ const violations: Record<string, Violation[]> = {
     ['src/main/memory/x.ts', "export { memoryTools } from '../agent/tools/memoryTools';", MEMORY_NO_AGENT],
     ['src/main/memory/x.ts', "import { Runner } from '../../main/agent/runner';", MEMORY_NO_AGENT],
   ],
+  'memory never imports sync': [
+    ['src/main/memory/x.ts', "import { Outbox } from '../sync/outbox';", MEMORY_NO_SYNC],
+    ['src/main/memory/entries/x.ts', "import type { SyncService } from '../../sync';", MEMORY_NO_SYNC],
+    ['src/main/memory/x.ts', "export { createSync } from '../../main/sync';", MEMORY_NO_SYNC],
+  ],
+  'sync imports shared, the kernel, storage, memory through its exports and the secret store only': [
+    ['src/main/sync/x.ts', "import { Runner } from '../agent/runner';", SYNC_BESIDE],
+    ['src/main/sync/x.ts', "import { StoreConnection } from '../commerce/service';", SYNC_BESIDE],
+    ['src/main/sync/x.ts', "import { ImageCache } from '../images';", SYNC_BESIDE],
+    ['src/main/sync/x.ts', "import { startBridge } from '../bridge/server';", SYNC_BESIDE],
+    ['src/main/sync/x.ts', "import { EntryStore } from '../memory/entries/entryStore';", SYNC_MEMORY],
+    ['src/main/sync/x.ts', "import type { UsageLedger } from '../memory/usage/ledger';", SYNC_MEMORY],
+    ['src/main/sync/x.ts', "import { Replica } from '../memory/replica';", SYNC_MEMORY],
+    ['src/main/sync/x.ts', "import { SettingsService } from '../settings/settingsService';", SYNC_SETTINGS],
+    ['src/main/sync/x.ts', "import type { Services } from '../app/services';", NO_APP],
+    ['src/main/sync/x.ts', "import { safeStorage } from 'electron';", NO_ELECTRON],
+  ],
   'commerce never imports memory or the agent': [
     ['src/main/commerce/x.ts', "import { MemoryStore } from '../memory/store';", COMMERCE_LEAF],
     ['src/main/commerce/x.ts', "import { createMemoryServices } from '../memory';", COMMERCE_LEAF],
     ['src/main/commerce/standin/x.ts', "import { MemoryStore } from '../../memory/store';", COMMERCE_LEAF],
     ['src/main/commerce/x.ts', "import type { Tool } from '../agent/tool';", COMMERCE_LEAF],
+  ],
+  'the image cache imports no other service, the shell or the bridge': [
+    ['src/main/images/x.ts', "import { GraphQLTransport } from '../commerce/transport';", IMAGES_LEAF],
+    ['src/main/images/x.ts', "import type { Db } from '../storage/database';", IMAGES_LEAF],
+    ['src/main/images/x.ts', "import { SettingsService } from '../settings/settingsService';", IMAGES_LEAF],
+    ['src/main/images/x.ts', "import { startBridge } from '../bridge/server';", IMAGES_LEAF],
+    ['src/main/images/x.ts', "import { APP_PAGE_URL } from '../shell/protocol';", IMAGES_LEAF],
+    ['src/main/images/x.ts', "import { app } from 'electron';", NO_ELECTRON],
+    ['src/main/images/x.ts', "import type { Services } from '../app/services';", NO_APP],
+    ['src/main/images/x.ts', "import { formatVnd } from '../../renderer/src/format';", MAIN_NO_UI],
   ],
   'the renderer imports only src/shared, its own files and npm packages': [
     ['src/renderer/src/store/x.ts', "import { createDispatcher } from '../../../main/core/dispatch';", RENDERER],
@@ -122,6 +156,20 @@ const violations: Record<string, Violation[]> = {
     ['src/main/core/clock.ts', "import { app } from 'electron';", NO_ELECTRON],
     ['src/main/core/eventBus.ts', "import { createServices } from '../app/services';", KERNEL],
     ['src/main/core/logger.ts', "import type { AppConfig } from '../app/config';", KERNEL],
+  ],
+  'src/main never imports the hub': [
+    ['src/main/sync/x.ts', "import { startHub } from '../../hub';", MAIN_NO_HUB],
+    ['src/main/app/services.ts', "import type { Hub } from '../../hub/index';", MAIN_NO_HUB],
+    ['src/main/memory/x.ts', "import { applyBatch } from '../../hub/push';", MAIN_NO_HUB],
+    ['src/main/shell/x.ts', "export { startHub } from '../../../src/hub';", MAIN_NO_HUB],
+    ['src/main/bridge-main.ts', "import { startHub } from '../hub';", MAIN_NO_HUB],
+  ],
+  'the hub imports nothing of the desktop app': [
+    ['src/hub/x.ts', "import { createServices } from '../main/app/services';", HUB],
+    ['src/hub/x.ts', "import type { Logger } from '../main/core/logger';", HUB],
+    ['src/hub/x.ts', "import { formatVnd } from '../renderer/src/format';", HUB],
+    ['src/hub/x.ts', "import '../preload/index';", HUB],
+    ['src/hub/x.ts', "import { app } from 'electron';", 'The hub (src/hub) runs on plain Node'],
   ],
   'services never reach up to the composition root': [
     ['src/main/memory/x.ts', "import type { Services } from '../app/services';", NO_APP],
@@ -153,11 +201,32 @@ const allowed: Record<string, Allowed[]> = {
     ['src/main/memory/x.ts', "import { MemoryStore } from './store';"],
     ['src/main/memory/x.ts', "import { foldAccents } from '../../shared/text';"],
   ],
+  'sync imports the kernel, storage, memory (index, changeFeed), the secret store and shared; the root imports it': [
+    ['src/main/sync/x.ts', "import { Emitter } from '../core/emitter';"],
+    ['src/main/sync/x.ts', "import type { Db } from '../storage/database';"],
+    ['src/main/sync/x.ts', "import type { Replica } from '../memory';"],
+    ['src/main/sync/x.ts', "import type { ChangeFeed } from '../memory/changeFeed';"],
+    ['src/main/sync/x.ts', "import type { SecretStore } from '../settings/secretStore';"],
+    ['src/main/sync/x.ts', "import { HybridClock } from './hlc';"],
+    ['src/main/sync/x.ts', "import { syncOpSchema } from '@shared/sync';"],
+    ['src/main/sync/x.ts', "import { request } from 'undici';"],
+    ['src/main/app/services.ts', "import { createSync } from '../sync';"],
+    ['src/main/memory/x.ts', "import type { ChangeFeed } from './changeFeed';"],
+  ],
   'commerce imports the kernel, storage, its own files and shared': [
     ['src/main/commerce/x.ts', "import { SystemClock } from '../core/clock';"],
     ['src/main/commerce/x.ts', "import { DemoStore } from './demo/server';"],
     ['src/main/commerce/demo/x.ts', "import { foldText } from '../text';"],
     ['src/main/commerce/x.ts', "import { request } from 'undici';"],
+  ],
+  'the image cache imports the kernel, shared, node and npm packages; the entry points import it': [
+    ['src/main/images/x.ts', "import { systemClock } from '../core/clock';"],
+    ['src/main/images/x.ts', "import { isLoopbackHost } from '@shared/settings';"],
+    ['src/main/images/x.ts', "import fs from 'node:fs';"],
+    ['src/main/images/x.ts', "import { ImageCache } from './imageCache';"],
+    ['src/main/app/services.ts', "import { ImageCache } from '../images';"],
+    ['src/main/bridge/server.ts', "import type { ImageAnswer } from '../images';"],
+    ['src/main/shell/protocol.ts', "import { imageResponseHeaders } from '../images';"],
   ],
   'shared imports shared and npm packages': [
     ['src/shared/contract/x.ts', "import { AppError } from '../errors';"],
@@ -177,6 +246,14 @@ const allowed: Record<string, Allowed[]> = {
     ['src/preload/index.ts', "import type { WindowApi } from '../shared/contract';"],
     ['src/preload/index.ts', "import { isChannelName } from '../shared/contract/names';"],
     ['src/preload/index.ts', "import { isChannelName } from '@shared/contract/names';"],
+  ],
+  'the hub imports its own files, shared, node:* and npm packages': [
+    ['src/hub/x.ts', "import { pushRequestSchema } from '@shared/sync';"],
+    ['src/hub/x.ts', "import { HubError } from './errors';"],
+    ['src/hub/x.ts', "import Fastify from 'fastify';"],
+    ['src/hub/x.ts', "import pg from 'pg';"],
+    ['src/hub/x.ts', "import crypto from 'node:crypto';"],
+    ['src/main/sync/x.ts', "import type { PushRequest } from '@shared/sync';"],
   ],
   'the kernel imports shared, npm packages and the leaf files of core/': [
     ['src/main/core/dispatch.ts', "import { AppError } from '../../shared/errors';"],
@@ -224,11 +301,13 @@ describe('the sources as they are', () => {
       'src/main/core/',
       'src/main/memory/',
       'src/main/commerce/',
+      'src/main/images/',
       'src/main/agent/',
       'src/main/shell/',
       'src/shared/',
       'src/renderer/',
       'src/preload/',
+      'src/hub/',
     ]) {
       expect(
         linted.some((file) => file.startsWith(folder)),

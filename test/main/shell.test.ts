@@ -24,6 +24,8 @@ const stub = vi.hoisted(() => {
     exitCodes: [] as number[],
     menu: null as unknown,
     appListeners,
+    schemes: [] as unknown[],
+    protocolHandlers: new Map<string, Listener>(),
   };
   class BrowserWindow {
     static all: BrowserWindow[] = [];
@@ -53,6 +55,7 @@ const stub = vi.hoisted(() => {
       whenReady: () => Promise.resolve(),
       getPath: () => state.userData,
       getVersion: () => '9.9.9',
+      isPackaged: false,
       exit: (code: number) => state.exitCodes.push(code),
       on: (event: string, listener: Listener) => appListeners.set(event, [...(appListeners.get(event) ?? []), listener]),
     },
@@ -79,6 +82,11 @@ const stub = vi.hoisted(() => {
       },
     },
     shell: { openExternal: (url: string) => (state.openedExternally.push(url), Promise.resolve()) },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: unknown[]) => state.schemes.push(...schemes),
+      handle: (scheme: string, handler: Listener) => state.protocolHandlers.set(scheme, handler),
+    },
+    dialog: { showMessageBox: () => Promise.resolve({ response: 0 }), showErrorBox: () => undefined },
   };
   return { state, electron };
 });
@@ -105,7 +113,8 @@ describe('Electron shell (stubbed electron module)', async () => {
   // Kept for the whole describe (tempDir's folders go after each test): the log is read at the end.
   stub.state.userData = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-shell-'));
   afterAll(() => fs.rmSync(stub.state.userData, { recursive: true, force: true }));
-  const desktop = await startDesktopApp({}, ['electron', '.']);
+  // The process's fatal-error events: a stand-in, so the test worker's own handlers stay untouched.
+  const desktop = await startDesktopApp({}, ['electron', '.'], { processEvents: new EventEmitter() });
   const window = stub.state.windows[0]!;
   const appUrl = window.loadedUrl;
 
@@ -118,10 +127,17 @@ describe('Electron shell (stubbed electron module)', async () => {
       nodeIntegrationInWorker: false,
       webSecurity: true,
       allowRunningInsecureContent: false,
+      experimentalFeatures: false,
       webviewTag: false,
     });
+    expect(preferences).not.toHaveProperty('enableBlinkFeatures');
     expect(String(preferences.preload)).toMatch(/preload[\\/]index\.cjs$/);
-    expect(appUrl).toMatch(/^file:.*renderer\/index\.html$/);
+    // The app's own scheme, never file:// (checklist item 18).
+    expect(appUrl).toBe('mm-app://app/index.html');
+    expect(stub.state.schemes).toEqual([
+      expect.objectContaining({ scheme: 'mm-app', privileges: expect.objectContaining({ standard: true, secure: true }) }),
+    ]);
+    expect([...stub.state.protocolHandlers.keys()]).toEqual(['mm-app']);
   });
 
   it('sends a strict CSP with every response', () => {

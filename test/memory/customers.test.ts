@@ -266,7 +266,9 @@ describe('migration 7', () => {
 
     const { db } = openDatabase(file, migrations);
     try {
-      const rows = db.prepare('SELECT * FROM customers ORDER BY id').all();
+      const rows = db
+        .prepare('SELECT id, display_name, name_folded, phone, membership_number, created_at, updated_at FROM customers ORDER BY id')
+        .all();
       expect(rows).toEqual([
         {
           id: '02838123456',

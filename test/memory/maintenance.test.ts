@@ -79,13 +79,33 @@ describe('maintenance scheduler', () => {
       sessionId: 's1',
       event: { author: 'user', kind: 'message', content: 'xin chào', timestamp: monday8 - 10 * DAY },
     });
-    expect(await m.memory.runMaintenance('summarize')).toMatchObject({ summarized: 0, skipped: 1 });
+    expect(await m.memory.runMaintenance('summarize')).toMatchObject({ summarized: 0, skipped: 1, recent: 0 });
     expect(m.sessions.getSession({ userId: 'c1', sessionId: 's1' }).events).toHaveLength(1);
     m.sessions.closeSession({ userId: 'c1', sessionId: 's1' });
     expect(await m.memory.runMaintenance('summarize')).toMatchObject({ summarized: 1 });
     expect(m.sessions.getSession({ userId: 'c1', sessionId: 's1' }).events).toEqual([]);
     expect(m.usage('c1', 'warm')).toEqual({ bytes: 0, entries: 0 });
     expect(m.usage('c1', 'cold').entries).toBe(1);
+    await m.shutdown();
+  });
+
+  it('leaves a long conversation from this week whole when "summarize now" runs, and says so', async () => {
+    // "Tóm tắt ngay" on a 48-message conversation summarized nothing: it had messages today, and only
+    // conversations quiet for 7 days are summarized. The report counts it as recent (the UI says why).
+    const clock = new ManualClock(monday8);
+    const m = openMemory(tempDir(), { clock });
+    m.sessions.createSession({ userId: 'c1', sessionId: 'today' });
+    for (let i = 0; i < 48; i++) {
+      m.sessions.appendEvent({
+        userId: 'c1',
+        sessionId: 'today',
+        event: { author: i % 2 ? 'root_agent' : 'user', kind: 'message', content: `tin nhắn ${i}`, timestamp: monday8 - HOUR + i * 60_000 },
+      });
+    }
+    m.sessions.closeSession({ userId: 'c1', sessionId: 'today' });
+    expect(await m.memory.runMaintenance('summarize')).toMatchObject({ summarized: 0, skipped: 0, recent: 1 });
+    expect(m.sessions.getSession({ userId: 'c1', sessionId: 'today' }).events).toHaveLength(48);
+    // (Once quiet for 7 days it is summarized: the week-and-a-half test above.)
     await m.shutdown();
   });
 

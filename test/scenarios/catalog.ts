@@ -5,7 +5,7 @@
  */
 import { expect } from 'vitest';
 import { AGENT_NAMES } from '../../src/main/agent/agents';
-import { firstSku, g, lastResponse, lineId, scenario, type Scenario } from './script';
+import { firstSku, g, lastResponse, lineId, packSku, scenario, type Scenario } from './script';
 
 const A = 'kh-a';
 const B = 'kh-b';
@@ -38,6 +38,24 @@ const cartChangeFlow = (name: string, change: 'update' | 'remove', quantity = 0)
   ),
   g.answer('Đã cập nhật giỏ hàng.', { functionResponse: change === 'update' ? 'update_cart_item' : 'remove_cart_item' }),
 ];
+
+/** The model's side of "add N packs": search with the pack words, add the first product of that pack, with the pack. */
+function packAddFlow(query: string, quantity: number, pack: string) {
+  return [
+    g.transfer(CART),
+    g.call('search_products', { query, limit: 5 }),
+    g.callFrom('add_to_cart', (body) => ({ sku: packSku(body), quantity, pack }), { functionResponse: 'search_products' }),
+    g.answer(`Đã thêm ${quantity} ${pack}.`, { functionResponse: 'add_to_cart' }),
+  ];
+}
+
+async function cartLines(
+  h: { commerce: { getCart(input: { customerId: string }): Promise<{ cart: { lines: { name: string; quantity: number }[] } }> } },
+  customerId: string,
+) {
+  const { cart } = await h.commerce.getCart({ customerId });
+  return cart.lines.map((line) => ({ name: line.name, quantity: line.quantity }));
+}
 
 async function cartQuantity(
   h: { commerce: { getCart(input: { customerId: string }): Promise<{ cart: { lines: { sku: string; name: string; quantity: number }[] } }> } },
@@ -85,10 +103,14 @@ export const scenarios: Scenario[] = [
       gemini: searchFlow('Heineken beer', 'Heineken is in stock.'),
     },
   ]),
-  scenario('vi: empty results say what was tried', 'vi', [
+  scenario('vi: empty results say what was tried, in words', 'vi', [
     {
       say: 'tìm xyzabc123',
-      expect: { tools: ['transfer_to_agent', 'search_products'], text: ['Không tìm thấy', 'Đã thử', 'name ~ xyzabc123'] },
+      expect: {
+        tools: ['transfer_to_agent', 'search_products'],
+        text: ['Không tìm thấy', 'Đã thử: “xyzabc123”', 'tên sản phẩm có “xyzabc123”'],
+        notText: ['~', 'name_match'],
+      },
       gemini: searchFlow('xyzabc123', 'Không tìm thấy; đã thử xyzabc123.'),
     },
   ]),
@@ -279,6 +301,130 @@ export const scenarios: Scenario[] = [
       gemini: [g.transfer(CART), g.call('get_cart', {}), g.answer('Trống.', { functionResponse: 'get_cart', contentsExclude: ['Sữa tươi'] })],
     },
   ]),
+  // ---- packs: the pack asked for, or nothing and the closest alternatives ----
+  scenario('vi: "thêm 1 thùng bia tiger" adds the case of 24, not a can', 'vi', [
+    {
+      say: 'thêm 1 thùng bia tiger',
+      expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'], text: ['Đã thêm 1 ×', 'thùng 24 lon'], notText: ['lon 330ml'] },
+      gemini: packAddFlow('thùng bia tiger', 1, 'thùng'),
+    },
+    { act: async (h) => expect(await cartLines(h, A)).toEqual([{ name: expect.stringMatching(/Tiger.* thùng 24 lon$/) as string, quantity: 1 }]) },
+  ]),
+  scenario('vi: "1 lốc 6" without accents adds one six-pack', 'vi', [
+    {
+      say: 'them 1 loc 6 bia heineken',
+      expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'], text: ['Đã thêm 1 ×', 'lốc 6 lon'] },
+      gemini: packAddFlow('loc 6 bia heineken', 1, 'lốc 6'),
+    },
+    { act: async (h) => expect(await cartLines(h, A)).toEqual([{ name: expect.stringMatching(/Heineken.* lốc 6 lon$/) as string, quantity: 1 }]) },
+  ]),
+  scenario('vi: a case out of stock is said so with alternatives, and nothing is added', 'vi', [
+    { act: (h) => void h.store.setStock((product) => /Tiger bạc thùng 24 lon$/.test(product.name), 0) },
+    {
+      say: 'thêm 2 thùng bia tiger bạc',
+      expect: {
+        tools: ['transfer_to_agent', 'search_products', 'add_to_cart'],
+        text: ['đang hết hàng, nên chưa thêm vào giỏ', 'Lựa chọn gần nhất còn hàng:', 'thùng 24 lon'],
+        notText: ['Đã thêm'],
+      },
+      gemini: [
+        ...packAddFlow('thùng bia tiger bạc', 2, 'thùng').slice(0, 3),
+        g.answer('Thùng bia Tiger bạc đang hết hàng; có thể lấy thùng Tiger khác.', {
+          functionResponse: 'add_to_cart',
+          contentsInclude: ['"reason":"out_of_stock"', 'alternatives'],
+        }),
+      ],
+    },
+    { act: async (h) => expect(await cartLines(h, A)).toEqual([]) },
+  ]),
+  scenario('vi: a pack the store does not sell is said so, nothing is added', 'vi', [
+    {
+      say: 'thêm 1 thùng nước mắm nam ngư',
+      expect: {
+        tools: ['transfer_to_agent', 'search_products'],
+        text: ['Cửa hàng không có loại “thùng” cho “nước mắm nam ngư”', 'Lựa chọn gần nhất còn hàng:', 'Nước mắm Nam Ngư'],
+        notText: ['Đã thêm'],
+      },
+      gemini: [
+        g.transfer(CART),
+        g.call('search_products', { query: 'thùng nước mắm Nam Ngư', limit: 5 }),
+        g.answer('Nam Ngư không có thùng; có chai 500ml và 750ml.', {
+          functionResponse: 'search_products',
+          contentsInclude: ['"pack":"thùng"', '"packMatch":false'],
+        }),
+      ],
+    },
+    { act: async (h) => expect(await cartLines(h, A)).toEqual([]) },
+  ]),
+  scenario('en: "2 cases of Tiger beer" adds two cases', 'en', [
+    {
+      say: 'add 2 cases of Tiger beer',
+      expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'], text: ['Added 2 ×', 'thùng 24 lon'], notText: ['lon 330ml'] },
+      gemini: packAddFlow('case of Tiger beer', 2, 'case'),
+    },
+    { act: async (h) => expect(await cartLines(h, A)).toEqual([{ name: expect.stringMatching(/Tiger.* thùng 24 lon$/) as string, quantity: 2 }]) },
+  ]),
+  scenario('en: a six-pack out of stock is said so with alternatives, nothing added', 'en', [
+    { act: (h) => void h.store.setStock((product) => /Heineken.* lốc 6 lon$/.test(product.name), 0) },
+    {
+      say: 'add a six-pack of Heineken',
+      expect: {
+        tools: ['transfer_to_agent', 'search_products', 'add_to_cart'],
+        text: ['is out of stock, so it was not added', 'Closest alternatives in stock:', 'Heineken'],
+        notText: ['Added'],
+      },
+      gemini: [
+        ...packAddFlow('six-pack Heineken', 1, 'six-pack').slice(0, 3),
+        g.answer('The Heineken six-packs are sold out; a can or a case is in stock.', {
+          functionResponse: 'add_to_cart',
+          contentsInclude: ['"reason":"out_of_stock"'],
+        }),
+      ],
+    },
+    { act: async (h) => expect(await cartLines(h, A)).toEqual([]) },
+  ]),
+  scenario('en: a pack the store does not sell is said so, nothing is added', 'en', [
+    {
+      say: 'add 1 case of Nam Ngu fish sauce',
+      expect: {
+        tools: ['transfer_to_agent', 'search_products'],
+        text: ['The store has no “thùng” of', 'Closest alternatives in stock:'],
+        notText: ['Added'],
+      },
+      gemini: [
+        g.transfer(CART),
+        g.call('search_products', { query: 'case of Nam Ngu fish sauce', limit: 5 }),
+        g.answer('Nam Ngư fish sauce comes in bottles, not cases.', { functionResponse: 'search_products', contentsInclude: ['"pack":"thùng"'] }),
+      ],
+    },
+    { act: async (h) => expect(await cartLines(h, A)).toEqual([]) },
+  ]),
+  scenario(
+    'vi: the model picks a can for "thùng" and the cart tool refuses it, offering the cases',
+    'vi',
+    [
+      {
+        say: 'thêm 1 thùng bia tiger',
+        expect: { tools: ['transfer_to_agent', 'search_products', 'add_to_cart'] },
+        gemini: [
+          g.transfer(CART),
+          g.call('search_products', { query: 'bia tiger', limit: 10 }),
+          g.callFrom('add_to_cart', (body) => ({ sku: firstSku(body), quantity: 1, pack: 'thùng' })),
+          {
+            reply: (body) => {
+              expect(lastResponse(body)).toMatchObject({ added: null, notAdded: { reason: 'other_pack', requestedPack: 'thùng' } });
+              const alternatives = lastResponse(body).alternatives as { name: string }[];
+              expect(alternatives.length).toBeGreaterThan(0);
+              expect(alternatives.every((product) => product.name.endsWith('thùng 24 lon'))).toBe(true);
+              return { text: 'Đó là lon lẻ; chọn thùng nào?' };
+            },
+          },
+        ],
+      },
+      { act: async (h) => expect(await cartLines(h, A)).toEqual([]) },
+    ],
+    ['gemini'],
+  ),
   // ---- memory ----
   scenario('vi: remember and recall in the same session', 'vi', [
     {
@@ -486,7 +632,12 @@ export const scenarios: Scenario[] = [
     { act: (h) => h.store.setFaults({ maintenance: true }) },
     {
       say: 'tìm bánh quy bơ Danisa',
-      expect: { tools: ['transfer_to_agent', 'search_products'], toolsOk: false, text: ['Không thực hiện được'] },
+      expect: {
+        tools: ['transfer_to_agent', 'search_products'],
+        toolsOk: false,
+        text: ['Không thực hiện được', 'Cửa hàng đang bảo trì'],
+        notText: ['maintenance'],
+      },
       gemini: [
         g.transfer(PRODUCT),
         g.call('search_products', { query: 'bánh quy bơ Danisa' }),
@@ -502,7 +653,7 @@ export const scenarios: Scenario[] = [
     { act: (h) => h.store.setFaults({ maintenance: true }) },
     {
       say: 'add 2 Omachi noodles',
-      expect: { tools: ['transfer_to_agent', 'search_products'], toolsOk: false, text: ['Could not do that'] },
+      expect: { tools: ['transfer_to_agent', 'search_products'], toolsOk: false, text: ['Could not do that', 'The store is under maintenance'] },
       gemini: [
         g.transfer(CART),
         g.call('search_products', { query: 'Omachi noodles' }),

@@ -57,6 +57,15 @@ export function firstSku(body: GeminiRequestBody): string {
   return items[0].sku;
 }
 
+/** The first searched product of the pack asked for (in stock first), as a model reading `packMatch` picks it. */
+export function packSku(body: GeminiRequestBody): string {
+  const items = (lastResponse(body).items as { sku: string; packMatch?: boolean; inStock: boolean }[] | undefined) ?? [];
+  const item =
+    items.find((candidate) => candidate.packMatch === true && candidate.inStock) ?? items.find((candidate) => candidate.packMatch === true);
+  if (!item) throw new Error('the last search found nothing of the pack asked for');
+  return item.sku;
+}
+
 export function lineId(body: GeminiRequestBody, nameIncludes: string): string {
   const lines = lastResponse(body).lines as { itemId: string; name: string }[] | undefined;
   const line = lines?.find((candidate) => candidate.name.toLowerCase().includes(nameIncludes.toLowerCase()));

@@ -4,7 +4,7 @@
  * so the agent code depends on a few methods, not on how those services are built.
  */
 import type { ZodType } from 'zod';
-import type { CartResult, ProductDetail, ProductSearchResult } from '@shared/commerce';
+import type { CartResult, ProductDetail, ProductSearchResult, StoreWait } from '@shared/commerce';
 import type { EventKind, HistoryPage, JsonValue, SessionEvent, SummaryRecord } from '@shared/contract/memory';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -40,13 +40,19 @@ export interface MemoryContextSource {
   latestSummary?(userId: string): MaybePromise<SummaryRecord | null>;
 }
 
+/** What every store call takes: the tool's signal, and who hears that the store keeps the staff waiting. */
+export interface StoreCallInput {
+  signal?: AbortSignal;
+  onWait?: (wait: StoreWait) => void;
+}
+
 export interface CommercePort {
-  searchProducts(input: { query: string; pageSize?: number; signal?: AbortSignal }): Promise<ProductSearchResult>;
-  getProduct(input: { sku: string; signal?: AbortSignal }): Promise<ProductDetail>;
-  getCart(input: { customerId: string; signal?: AbortSignal }): Promise<CartResult>;
-  addToCart(input: { customerId: string; sku: string; quantity: number; signal?: AbortSignal }): Promise<CartResult>;
-  updateCartItem(input: { customerId: string; uid: string; quantity: number; signal?: AbortSignal }): Promise<CartResult>;
-  removeCartItem(input: { customerId: string; uid: string; signal?: AbortSignal }): Promise<CartResult>;
+  searchProducts(input: { query: string; pageSize?: number } & StoreCallInput): Promise<ProductSearchResult>;
+  getProduct(input: { sku: string } & StoreCallInput): Promise<ProductDetail>;
+  getCart(input: { customerId: string } & StoreCallInput): Promise<CartResult>;
+  addToCart(input: { customerId: string; sku: string; quantity: number } & StoreCallInput): Promise<CartResult>;
+  updateCartItem(input: { customerId: string; uid: string; quantity: number } & StoreCallInput): Promise<CartResult>;
+  removeCartItem(input: { customerId: string; uid: string } & StoreCallInput): Promise<CartResult>;
 }
 
 /** A memory tool as the memory service defines it: scope comes from the run, never from the model. */

@@ -30,7 +30,8 @@ import {
   type TokenUsage,
 } from './model';
 import type { ConversationStore, MemoryContextSource, Scope, SessionEventInput } from './ports';
-import type { FunctionTool, ToolContext, ToolResult } from './tool';
+import type { FunctionTool, ToolContext, ToolNotice, ToolResult } from './tool';
+import { ToolNotices } from './toolNotices';
 
 export interface TurnUsageRecord {
   runId: string;
@@ -450,7 +451,13 @@ export class Runner {
     let transferTo: Agent | null = null;
     for (const call of calls) {
       yield { type: 'tool_call', agent: agent.name, callId: call.id, name: call.name, args: call.args };
-      const outcome = await this.callTool(turn, agent, context, call, signal, run.runState);
+      // What the tool tells while it runs ("waiting for the store") is streamed before its result.
+      const notices = new ToolNotices();
+      const outcome = yield* notices.relay(this.callTool(turn, agent, context, call, signal, run.runState, notices.push), (notice) => ({
+        ...notice,
+        agent: agent.name,
+        callId: call.id,
+      }));
       yield { type: 'tool_result', agent: agent.name, callId: call.id, name: call.name, ok: outcome.ok, result: outcome.result };
       await this.append(turn, {
         author: agent.name,
@@ -522,6 +529,7 @@ export class Runner {
     call: ModelFunctionCall & { id: string },
     runSignal: AbortSignal,
     runState: Map<string, unknown>,
+    notify: (notice: ToolNotice) => void,
   ): Promise<{ ok: boolean; result: ToolResult }> {
     const tool = agent.allTools().find((candidate) => candidate.name === call.name);
     if (!tool) return failure('unknown_tool', `There is no tool named ${call.name}; use only the declared tools.`);
@@ -532,7 +540,7 @@ export class Runner {
     if (before !== undefined) {
       result = before;
     } else {
-      const outcome = await this.executeTool(turn, agent, tool, parsed.value, runSignal, runState);
+      const outcome = await this.executeTool(turn, agent, tool, parsed.value, runSignal, runState, notify);
       if (!outcome.ok) return outcome;
       result = outcome.result;
     }
@@ -547,6 +555,7 @@ export class Runner {
     args: unknown,
     runSignal: AbortSignal,
     runState: Map<string, unknown>,
+    notify: (notice: ToolNotice) => void,
   ): Promise<{ ok: boolean; result: ToolResult }> {
     const timeoutMs = tool.timeoutMs ?? this.toolTimeoutMs;
     const toolScope = new AbortScope(
@@ -562,6 +571,7 @@ export class Runner {
       language: turn.language,
       signal: toolScope.signal,
       runState,
+      notify,
     };
     try {
       if (toolScope.signal.aborted) throw abortError(toolScope.signal);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ChatEventBody } from '@shared/contract/chat';
 import type { Language } from '@shared/settings';
 import type { FunctionDeclarationShape } from './model';
 
@@ -13,7 +14,12 @@ export interface ToolContext {
   readonly signal: AbortSignal;
   /** Per-run scratch space shared by the run's tools (e.g. the add-to-cart guard), dropped when the run ends. */
   readonly runState: Map<string, unknown>;
+  /** Tells the staff, while the tool runs, that it is waiting (the runner streams it as a chat event). */
+  readonly notify?: (notice: ToolNotice) => void;
 }
+
+/** What a running tool can tell the staff: the store keeps it waiting. */
+export type ToolNotice = Omit<Extract<ChatEventBody, { type: 'store_wait' }>, 'agent' | 'callId'>;
 
 /** A tool result is always a small shaped JSON object, never raw store data. */
 export type ToolResult = Record<string, unknown>;

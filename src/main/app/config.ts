@@ -4,6 +4,7 @@ import type { AppMode } from '@shared/contract/app';
 import type { SettingsPatch } from '@shared/settings';
 import type { Db } from '../storage/database';
 import type { SecretStore } from '../settings/secretStore';
+import type { SyncTimings } from '../sync';
 import { makePrivateDir } from '../core/privateFiles';
 
 export const APP_NAME = 'MM Assistant';
@@ -16,10 +17,17 @@ export interface AppConfig {
   version: string;
   /** Builds the API-key store once the database is open (desktop: safeStorage; bridge: env). */
   createSecretStore: (db: Db | null) => SecretStore;
+  /**
+   * Builds the store of the sync hub's device token (desktop: safeStorage, like the API key).
+   * Without it the token lives in this process only (from `MM_SYNC_TOKEN` in `env`, or enrollment).
+   */
+  createSyncTokenStore?: (db: Db | null) => SecretStore;
   /** Values that win over the saved settings for this run only (e.g. `--demo`). */
   settingsOverrides?: SettingsPatch;
   /** Environment the services read (GEMINI_BASE_URL, ...); never `process.env` directly inside core. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Sync's timers (tests and benchmarks shorten them); the defaults otherwise. */
+  syncTimings?: Partial<SyncTimings>;
   /** Readable log lines on the console besides the file (development); the file is always written. */
   logConsole?: 'pretty' | 'json' | false;
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { StorageStatus } from '@shared/contract/app';
 import type { StorageReplaced } from '@shared/contract/storage';
+import { notUpdatingStatus } from '@shared/contract/updates';
 import { AppError } from '@shared/errors';
 import { defaultSettings } from '@shared/settings';
 import { createMemory, createMemoryHandlers, limitsFromQuotas, type MemoryModule } from '../memory';
@@ -9,9 +10,12 @@ import { createMemoryTools } from '../memory/tools';
 import { createAgent, createChatHandlers, createModelResolver, ModelSummarizer, type AgentModule } from '../agent';
 import { createUsageHandlers } from '../agent/usageHandlers';
 import { createCommerceHandlers } from '../commerce/handlers';
+import { IMAGE_CACHE_DIR_NAME, ImageCache } from '../images';
 import { StoreConnection } from '../commerce/service';
 import { createAppHandlers } from '../settings/appHandlers';
 import { SettingsService } from '../settings/settingsService';
+import { ProcessSecretStore } from '../settings/secretStore';
+import { createSync, createSyncHandlers, createSyncOutbox, type SyncModule } from '../sync';
 import { applyStagedChange, BackupStore } from '../storage/backups';
 import { migrateOpened, openDatabaseFile, pendingMigrations, schemaVersionOf, type Db } from '../storage/database';
 import { StorageGuard } from '../storage/guard';
@@ -44,6 +48,10 @@ export interface Services {
   readonly commerce: StoreConnection;
   /** The agent orchestrator (chat); null without a data file, like memory. */
   readonly agent: AgentModule | null;
+  /** Sync with a hub (src/main/sync); null without a data file. */
+  readonly sync: SyncModule | null;
+  /** Product images kept on disk, fetched from the store in use; served by the app protocol and the bridge. */
+  readonly images: ImageCache;
   close(): Promise<void>;
 }
 
@@ -129,6 +137,14 @@ export async function createServices(config: AppConfig, host?: HostLink): Promis
     // The renderer follows cart changes the agent makes; this survives a change of store.
     commerce.events.on('cartChanged', (change) => events.emit('cart.changed', change));
     lifecycle.add('commerce', () => commerce.close());
+    // Product images through the store's pooled client, only from the host of the store in use.
+    const images = new ImageCache({
+      dir: path.join(config.userDataDir, IMAGE_CACHE_DIR_NAME),
+      fetch: (url, options) => commerce.client.transport.fetchImage(url, options),
+      storeEndpoint: () => commerce.client.transport.options.endpoint,
+      logger: logger.child({ service: 'images' }),
+    });
+    lifecycle.add('images', () => images.close());
 
     // Gemini when a key is set, else the offline planner; the nightly summaries use the same model.
     // Model, endpoint and timeouts are read from the settings at every run.
@@ -136,6 +152,8 @@ export async function createServices(config: AppConfig, host?: HostLink): Promis
     const models = createModelResolver(settings, config.env, undefined, agentLog);
     const language = () => settings.get().language;
     const summarizer = new ModelSummarizer(models, new ExtractiveSummarizer(), language, agentLog);
+    // Sync's outbox is memory's change feed: shared changes are recorded in their own transaction.
+    const syncFeed = db ? createSyncOutbox(db, systemClock) : null;
     const memory = db
       ? createMemory({
           db,
@@ -143,6 +161,7 @@ export async function createServices(config: AppConfig, host?: HostLink): Promis
           summarizer,
           logger: logger.child({ service: 'memory' }),
           onStorageError: (error) => guard.observe(error),
+          ...(syncFeed ? { changeFeed: syncFeed.outbox } : {}),
         })
       : null;
     if (memory) {
@@ -152,6 +171,27 @@ export async function createServices(config: AppConfig, host?: HostLink): Promis
       lifecycle.add('memory', () => memory.close());
       // Missed maintenance catches up in the background; a failure shows in the next report.
       memory.start().catch((error: unknown) => logger.warn({ service: 'memory', err: error }, 'maintenance catch-up failed'));
+    }
+
+    // Sync with a hub, over memory's replica; added after memory, so it stops before memory closes.
+    const sync =
+      db && memory && syncFeed
+        ? createSync({
+            db,
+            clock: systemClock,
+            feed: syncFeed,
+            replica: memory.replica,
+            tokens: config.createSyncTokenStore?.(db) ?? new ProcessSecretStore(config.env?.MM_SYNC_TOKEN),
+            logger: logger.child({ service: 'sync' }),
+            addSecret: (token) => log.secrets.add(token),
+            onStorageError: (error) => guard.observe(error),
+            ...(config.syncTimings ? { timings: config.syncTimings } : {}),
+          })
+        : null;
+    if (sync) {
+      sync.service.events.on('changed', (status) => events.emit('sync.changed', status));
+      lifecycle.add('sync', () => sync.close());
+      sync.start();
     }
 
     const agent =
@@ -180,11 +220,18 @@ export async function createServices(config: AppConfig, host?: HostLink): Promis
 
     const handlers: Handlers = {
       ...createAppHandlers({ app: { version: config.version, mode: config.mode }, settings, storage: () => guard.status }),
-      ...createCommerceHandlers(commerce),
+      ...createCommerceHandlers(commerce, language),
       ...(memory ? memory.handlers : createMemoryHandlers(null)),
       ...(agent ? agent.handlers : createChatHandlers(null)),
       ...createUsageHandlers(agent ? agent.usage : null),
       ...createStorageHandlers({ backups, guard, keep: () => settings.get().backupsKept, restart: host?.restart ?? null }),
+      ...createSyncHandlers(sync?.service ?? null),
+      // The installed desktop app answers these itself (shell/updates.ts); anything else does not update itself.
+      'updates.status': () => notUpdatingStatus(config.version, settings.get()),
+      'updates.check': () => notUpdatingStatus(config.version, settings.get()),
+      'updates.consent': () => {
+        throw new AppError('conflict', 'This app does not update itself; install the new version by hand.');
+      },
     };
     const saveKey = handlers['settings.setApiKey'];
     // The key is cut out of every log line from the moment it is set.
@@ -195,10 +242,21 @@ export async function createServices(config: AppConfig, host?: HostLink): Promis
     // The one way settings reach the services: each saved change is applied here before the
     // answer goes back, so the next search uses the new store and the next write the new quotas.
     // The model, its endpoint, timeouts and the token budget are read at every run instead.
-    settings.events.on('changed', (view) => events.emit('settings.changed', view));
+    // A save through settings.set is announced once it is applied (below): a window that re-reads
+    // its cart when the store changed then reads the new store. Other changes (the API key) at once.
+    let applying = false;
+    settings.events.on('changed', (view) => {
+      if (!applying) events.emit('settings.changed', view);
+    });
     const saveSettings = handlers['settings.set'];
     handlers['settings.set'] = async (patch, context) => {
-      const view = await saveSettings(patch, context);
+      applying = true;
+      let view: Awaited<ReturnType<typeof saveSettings>>;
+      try {
+        view = await saveSettings(patch, context);
+      } finally {
+        applying = false;
+      }
       const current = settings.get();
       memory?.applyQuotas(current.quotas);
       try {
@@ -213,6 +271,7 @@ export async function createServices(config: AppConfig, host?: HostLink): Promis
           message: `The store settings were saved but could not be applied: ${message}`,
         });
       }
+      events.emit('settings.changed', view);
       return view;
     };
     const dispatchHandlers = createDispatch(handlers, logger.child({ service: 'dispatch' }));
@@ -238,6 +297,8 @@ export async function createServices(config: AppConfig, host?: HostLink): Promis
       dispatch,
       commerce,
       agent,
+      images,
+      sync,
       close: () => lifecycle.close(),
     };
   } catch (error) {

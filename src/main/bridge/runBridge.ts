@@ -61,7 +61,16 @@ export async function runBridge(options: BridgeRunOptions): Promise<RunningBridg
   services.log.secrets.add(token);
   let bridge: BridgeServer;
   try {
-    bridge = await startBridge({ dispatch: host.dispatch, events: host.events, rendererDir: options.rendererDir, port, token, logger });
+    bridge = await startBridge({
+      dispatch: host.dispatch,
+      events: host.events,
+      rendererDir: options.rendererDir,
+      // Whichever services run now (they restart on another data file after a restore).
+      images: (src) => host.current().images.get(src),
+      port,
+      token,
+      logger,
+    });
   } catch (error) {
     // Logged while the log is open; the caller prints the one line for the person starting the app.
     logger.fatal({ port, err: error }, 'the bridge could not start');

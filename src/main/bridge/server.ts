@@ -4,16 +4,22 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { EventName } from '@shared/contract';
-import { CONTENT_SECURITY_POLICY } from '@shared/security';
+import { CONTENT_SECURITY_POLICY, PRODUCT_IMAGE_PATH } from '@shared/security';
 import type { Dispatch } from '../core/dispatch';
 import type { EventBus } from '../core/eventBus';
 import { silentLogger, type Logger } from '../core/logger';
+import { imageResponseHeaders, type ImageAnswer } from '../images';
 
 export interface BridgeOptions {
   dispatch: Dispatch;
   events: EventBus;
   /** The built renderer (out/renderer). */
   rendererDir: string;
+  /**
+   * Product images for `GET /product-image?src=<store URL>` (the same disk cache as the desktop
+   * app's protocol); absent, that path answers 404.
+   */
+  images?: (src: string) => Promise<ImageAnswer>;
   port?: number;
   /**
    * The per-run bearer token; a random 32-byte one when absent. `runBridge` makes it and registers
@@ -77,6 +83,14 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeServer>
     if (!ownHosts.has((req.headers.host ?? '').toLowerCase())) {
       log.warn({ method: req.method, path: url.pathname, httpStatus: 421 }, 'bridge request for another host refused');
       return refuse(req, res, 421, apiError('forbidden', 'Requests must be addressed to the bridge itself.'));
+    }
+    if (url.pathname === PRODUCT_IMAGE_PATH) {
+      serveImage(req, res, url).catch((error: unknown) => {
+        log.error({ path: url.pathname, err: error }, 'a product image could not be served');
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
+      return;
     }
     if (url.pathname.startsWith('/api/')) {
       handleApi(req, res, url.pathname).catch((error: unknown) => {
@@ -179,6 +193,35 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeServer>
     const frame = `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`;
     for (const stream of eventStreams) stream.write(frame);
   });
+
+  /**
+   * A product image from the cache (fetched from the store once). `<img>` cannot send the token,
+   * so this path needs none; a page of another site is refused (Sec-Fetch-Site), as for the API.
+   */
+  async function serveImage(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (!sameOrigin(req)) {
+      log.warn({ path: url.pathname, httpStatus: 403 }, 'cross-origin image request refused');
+      res.writeHead(403).end();
+      return;
+    }
+    const src = url.searchParams.get('src');
+    const answer: ImageAnswer = !options.images
+      ? { ok: false, status: 404, reason: 'No images here.' }
+      : src
+        ? await options.images(src)
+        : { ok: false, status: 400, reason: 'src is missing.' };
+    if (!answer.ok) {
+      res.writeHead(answer.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+      res.end(req.method === 'HEAD' ? undefined : answer.reason);
+      return;
+    }
+    res.writeHead(200, { ...imageResponseHeaders(answer.contentType), 'Content-Length': String(answer.body.length) });
+    res.end(req.method === 'HEAD' ? undefined : answer.body);
+  }
 
   function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -5,6 +5,7 @@ import type { Emitter } from '../core/emitter';
 import type { Logger } from '../core/logger';
 import type { CartIdStore } from './cartIds';
 import { parseInput } from './input';
+import type { CallContext } from './interactiveCall';
 import type { Operations } from './operations';
 import { shapeCart, type RawCart } from './shape';
 import type { GraphQLTransport } from './transport';
@@ -41,21 +42,21 @@ export class Carts {
 
   constructor(private readonly options: CartsOptions) {}
 
-  async get(input: { customerId: string; signal?: AbortSignal }): Promise<CartResult> {
+  async get(input: { customerId: string }, call: CallContext): Promise<CartResult> {
     const { customerId } = parseInput(cartRequestSchema, { customerId: input.customerId });
-    return this.withCart(customerId, input.signal, 'read', (cartId) => this.fetchCart(cartId, input.signal));
+    return this.withCart(customerId, call, 'read', (cartId) => this.fetchCart(cartId, call));
   }
 
-  async add(input: { customerId: string; sku: string; quantity: number; signal?: AbortSignal }): Promise<CartResult> {
+  async add(input: { customerId: string; sku: string; quantity: number }, call: CallContext): Promise<CartResult> {
     const { customerId, sku, quantity } = parseInput(cartAddSchema, { customerId: input.customerId, sku: input.sku, quantity: input.quantity });
-    return this.withCart(customerId, input.signal, 'add', async (cartId) => {
+    return this.withCart(customerId, call, 'add', async (cartId) => {
       const data = await this.options.transport.execute<{
         addProductsToCart: { cart: RawCart; user_errors: ({ code: string; message: string } | null)[] } | null;
       }>({
         query: this.options.operations.addProductsToCart,
         variables: { cartId, cartItems: [{ sku, quantity }] },
         kind: 'mutation',
-        signal: input.signal,
+        ...call,
       });
       const userErrors = (data.addProductsToCart?.user_errors ?? []).flatMap((error) => (error ? [error] : []));
       if (userErrors.length > 0) {
@@ -65,29 +66,29 @@ export class Carts {
     });
   }
 
-  async update(input: { customerId: string; uid: string; quantity: number; signal?: AbortSignal }): Promise<CartResult> {
+  async update(input: { customerId: string; uid: string; quantity: number }, call: CallContext): Promise<CartResult> {
     const { customerId, uid, quantity } = parseInput(cartUpdateSchema, { customerId: input.customerId, uid: input.uid, quantity: input.quantity });
-    return this.withCart(customerId, input.signal, 'change', (cartId) =>
+    return this.withCart(customerId, call, 'change', (cartId) =>
       this.options.transport
         .execute<{ updateCartItems: { cart: RawCart } | null }>({
           query: this.options.operations.updateCartItems,
           variables: { cartId, uid, quantity },
           kind: 'mutation',
-          signal: input.signal,
+          ...call,
         })
         .then((data) => data.updateCartItems?.cart ?? null),
     );
   }
 
-  async remove(input: { customerId: string; uid: string; signal?: AbortSignal }): Promise<CartResult> {
+  async remove(input: { customerId: string; uid: string }, call: CallContext): Promise<CartResult> {
     const { customerId, uid } = parseInput(cartRemoveSchema, { customerId: input.customerId, uid: input.uid });
-    return this.withCart(customerId, input.signal, 'change', (cartId) =>
+    return this.withCart(customerId, call, 'change', (cartId) =>
       this.options.transport
         .execute<{ removeItemFromCart: { cart: RawCart } | null }>({
           query: this.options.operations.removeItemFromCart,
           variables: { cartId, uid },
           kind: 'mutation',
-          signal: input.signal,
+          ...call,
         })
         .then((data) => data.removeItemFromCart?.cart ?? null),
     );
@@ -100,14 +101,14 @@ export class Carts {
    */
   private withCart(
     customerId: string,
-    signal: AbortSignal | undefined,
+    call: CallContext,
     kind: CartOperationKind,
     operation: (cartId: string) => Promise<RawCart | null>,
   ): Promise<CartResult> {
     const previous = this.queues.get(customerId) ?? Promise.resolve();
     const run = previous.then(async (): Promise<CartResult> => {
       const stored = this.options.cartIds.get(customerId);
-      let cartId = stored ?? (await this.createCart(customerId, signal));
+      let cartId = stored ?? (await this.createCart(customerId, call));
       let recreated = false;
       let raw: RawCart | null;
       try {
@@ -115,9 +116,9 @@ export class Carts {
       } catch (error) {
         if (!(stored && error instanceof AppError && error.code === 'store_not_found' && CART_LOST.test(error.message))) throw error;
         this.options.logger.warn({ operation: kind }, 'the store lost a cart; a new one is created (the answer says recreated)');
-        cartId = await this.createCart(customerId, signal);
+        cartId = await this.createCart(customerId, call);
         recreated = true;
-        raw = kind === 'add' ? await operation(cartId) : await this.fetchCart(cartId, signal);
+        raw = kind === 'add' ? await operation(cartId) : await this.fetchCart(cartId, call);
       }
       if (!raw) throw new AppError('store_error', 'The store answered without the cart');
       const result: CartResult = { cart: shapeCart(raw, this.options.mmExtensions), recreated };
@@ -133,25 +134,25 @@ export class Carts {
     return run;
   }
 
-  private async fetchCart(cartId: string, signal: AbortSignal | undefined): Promise<RawCart | null> {
+  private async fetchCart(cartId: string, call: CallContext): Promise<RawCart | null> {
     const data = await this.options.transport.execute<{ cart: RawCart | null }>({
       query: this.options.operations.cart,
       variables: { cartId },
       kind: 'query',
-      signal,
+      ...call,
     });
     return data.cart;
   }
 
   /** A new guest cart (`createGuestCart`, or `createEmptyCart` on stores older than 2.4.7), remembered for the customer. */
-  private async createCart(customerId: string, signal: AbortSignal | undefined): Promise<string> {
+  private async createCart(customerId: string, call: CallContext): Promise<string> {
     let cartId: string | null | undefined;
     if (!this.legacyCartCreation) {
       try {
         const data = await this.options.transport.execute<{ createGuestCart: { cart: { id: string } | null } | null }>({
           query: this.options.operations.createGuestCart,
           kind: 'mutation',
-          signal,
+          ...call,
         });
         cartId = data.createGuestCart?.cart?.id;
       } catch (error) {
@@ -164,7 +165,7 @@ export class Carts {
       const data = await this.options.transport.execute<{ createEmptyCart: string | null }>({
         query: this.options.operations.createEmptyCart,
         kind: 'mutation',
-        signal,
+        ...call,
       });
       cartId = data.createEmptyCart;
     }

@@ -1,3 +1,4 @@
+import type { StoreCause } from '@shared/commerce';
 import { AppError } from '@shared/errors';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
@@ -14,12 +15,15 @@ export type CircuitState = 'closed' | 'open' | 'half_open';
 /**
  * Stops calling a store that keeps failing: after `failureThreshold` consecutive failures calls fail
  * fast with `circuit_open` for `openMs`; then a single probe decides between closing and reopening.
+ * The refusal names the last real failure (`details.lastCause`: maintenance, 503, timeout, refused
+ * connection), so staff hear why, not only that calls are paused.
  */
 export class CircuitBreaker {
   private failures = 0;
   private openedAt = 0;
   private probing = false;
   private current: CircuitState = 'closed';
+  private lastCause: StoreCause | null = null;
 
   constructor(
     private readonly options: CircuitBreakerOptions,
@@ -44,18 +48,25 @@ export class CircuitBreaker {
       return;
     }
     const retryInMs = Math.max(0, this.openedAt + this.options.openMs - this.clock.now());
-    throw new AppError('circuit_open', 'The store is failing repeatedly; calls are paused for a moment', { retryInMs });
+    const last = this.lastCause ? ` (last failure: ${describeCause(this.lastCause)})` : '';
+    throw new AppError('circuit_open', `The store is failing repeatedly${last}; calls are paused for ${Math.ceil(retryInMs / 1000)} s`, {
+      retryInMs,
+      ...(this.lastCause ? { lastCause: this.lastCause } : {}),
+    });
   }
 
   success(): void {
     if (this.current !== 'closed') this.log?.info({ circuit: 'closed' }, 'the store answers again; circuit closed');
     this.failures = 0;
+    this.lastCause = null;
     this.probing = false;
     this.current = 'closed';
   }
 
-  failure(): void {
+  /** A call the store failed; `cause` is what went wrong, named by the refusals while the circuit is open. */
+  failure(cause: StoreCause | null = null): void {
     this.failures++;
+    if (cause) this.lastCause = cause;
     if (this.probing || this.failures >= this.options.failureThreshold) {
       if (this.probing) {
         this.log?.warn({ circuit: 'open', openMs: this.options.openMs }, 'the probe call failed; store circuit open again');
@@ -79,4 +90,9 @@ export class CircuitBreaker {
       this.openedAt = this.clock.now() - this.options.openMs;
     }
   }
+}
+
+function describeCause(cause: StoreCause): string {
+  if (cause.maintenance) return 'maintenance page';
+  return [cause.code, cause.httpStatus !== undefined ? `HTTP ${cause.httpStatus}` : null, cause.cause].filter(Boolean).join(', ');
 }

@@ -36,6 +36,18 @@ export class RateLimiter {
     return this.queue.length;
   }
 
+  /** How long a caller queued now would wait for its slot (0 when one is free). */
+  expectedWaitMs(): number {
+    const now = this.clock.now();
+    const active = this.activeGrants(now);
+    // Its place among the callers beyond the free slots; each takes the slot of the oldest grant still in the window.
+    const position = this.queue.length - (this.options.maxRequests - active);
+    if (position < 0) return 0;
+    const round = Math.floor(position / this.options.maxRequests);
+    const oldest = this.grants[this.grantsHead + (position % this.options.maxRequests)] ?? now;
+    return Math.max(0, oldest + this.options.windowMs * (round + 1) - now);
+  }
+
   /** Takes a slot now if one is free and nobody is waiting; spares the common case a promise. */
   tryAcquire(): boolean {
     return this.closedWith === null && this.queue.length === 0 && this.tryGrant();

@@ -5,6 +5,7 @@ import type { Db } from '../storage/database';
 import { MemoryCartIdStore, SqliteCartIdStore } from './cartIds';
 import { CommerceClient, type CommerceEvents } from './client';
 import type { DemoStore } from './demo';
+import { SqliteVocabularyStore } from './vocabularyStore';
 
 /** What the app asks of the store; the connection below serves it from whichever store is configured. */
 export type StoreApi = Pick<
@@ -48,6 +49,10 @@ async function openStore(settings: Settings, deps: StoreDeps): Promise<OpenStore
     storeCode: settings.storeCode,
     mmExtensions,
     cartIds: db && !demo ? new SqliteCartIdStore(db, storeKey) : new MemoryCartIdStore(),
+    // The words a store's names teach the search are kept per store, the demo store's too (its catalog never changes).
+    vocabulary: db ? new SqliteVocabularyStore(db, storeKey) : null,
+    interactiveDeadlineMs: settings.storeDeadlineSeconds * 1000,
+    warmUpVocabulary: true,
     // The demo store is local and trusted: no request budget to respect.
     ...(demo ? { rateLimit: { maxRequests: 10_000, windowMs: 60_000, maxQueue: 1000 } } : {}),
     logger,
@@ -100,8 +105,9 @@ export class StoreConnection implements StoreApi {
     return this.current.demo;
   }
 
-  /** Switches stores when the settings name another one; switches run one after another. */
+  /** Switches stores when the settings name another one; switches run one after another. A new deadline applies to the next call. */
   reconfigure(settings: Settings): Promise<void> {
+    this.current.client.setInteractiveDeadline(settings.storeDeadlineSeconds * 1000);
     // A previous switch's failure went to its own caller (the settings handler, which logs it).
     this.switching = this.switching
       .catch(() => undefined)

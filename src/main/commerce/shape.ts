@@ -1,4 +1,5 @@
 import type { Cart, CategorySummary, ProductDetail, ProductSummary } from '@shared/commerce';
+import { packTextOf } from '@shared/packs';
 
 /** Raw store objects as the client's operations select them. */
 export interface RawMoney {
@@ -67,13 +68,8 @@ export interface RawCategory {
 /** VND has no minor unit: every amount is a whole number of đồng. */
 const vnd = (money: RawMoney | null | undefined): number => Math.round(money?.value ?? 0);
 
-const containers = 'chai|hộp|gói|lon|thùng|túi|khay|lốc|hũ|can|bình|ly|vỉ|tuýp|cục|cây|cuộn|bịch|lọ';
-const unitAtEnd = new RegExp(`(?:^|\\s)((?:${containers})\\s+\\d[\\p{L}\\p{N}.]*(?:\\s+\\p{L}+(?:\\s+\\d[\\p{L}\\p{N}.]*)?)?)$`, 'iu');
-
 /** The selling unit a stock store only tells inside the name: `... hộp 1L` → `hộp 1L`. */
-export function unitFromName(name: string): string | undefined {
-  return unitAtEnd.exec(name.trim())?.[1];
-}
+export const unitFromName = packTextOf;
 
 export function shapeProduct(raw: RawProduct, storeBaseUrl: string, mmExtensions: boolean): ProductSummary {
   const price = raw.price_range?.minimum_price;

@@ -1,5 +1,6 @@
 import type { Agent, request as undiciRequest } from 'undici';
 import { LRUCache } from 'lru-cache';
+import type { StoreCause, StoreWait } from '@shared/commerce';
 import { AppError } from '@shared/errors';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuitBreaker';
 import { abortReason, sleep, systemClock, type Clock } from '../core/clock';
@@ -27,7 +28,7 @@ export interface TransportOptions {
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   keepAliveTimeoutMs: number;
-  /** Overall deadline of one call, retries and waits included. */
+  /** Overall deadline of a call that names none (background work), retries and waits included. */
   deadlineMs: number;
   retry: RetryOptions;
   rateLimit: RateLimitOptions;
@@ -76,12 +77,24 @@ export interface GraphQLCall {
   /** Cacheable queries are served from the TTL cache and may go as GET. */
   cacheable?: boolean;
   signal?: AbortSignal;
+  /**
+   * When the caller must have its answer (clock time); its `signal` aborts then. A retry or a wait
+   * in the rate limiter that would end after it is not started: the call fails at once with the
+   * reason it would have waited for.
+   */
+  deadlineAt?: number;
+  /** Told when the call waits: queued by the rate limiter, or retrying after a failure (with its cause). */
+  onWait?: (wait: StoreWait) => void;
 }
 
 interface InFlight {
   promise: Promise<unknown>;
   controller: AbortController;
   callers: number;
+  /** Every caller's wait listener; the shared request's waits are told to all of them. */
+  listeners: Set<(wait: StoreWait) => void>;
+  /** The latest deadline among the callers: retries and queue waits past it are pointless. */
+  deadline: { at: number };
 }
 
 /** Magento error categories (`extensions.category`) and the codes they become. */
@@ -152,9 +165,11 @@ export class GraphQLTransport {
     if (this.closing) throw closedError();
     if (call.signal?.aborted) throw abortReason(call.signal);
     if (call.kind === 'mutation') {
+      const deadlineAt = call.deadlineAt ?? Infinity;
+      const notify = (wait: StoreWait) => call.onWait?.(wait);
       return (await this.logged(
         call,
-        this.withDeadline(new AbortController(), call.signal, (signal) => this.attempt(call, signal)),
+        this.withDeadline(new AbortController(), call.signal, (signal) => this.attempt(call, signal, deadlineAt, notify)),
       )) as T;
     }
 
@@ -165,13 +180,21 @@ export class GraphQLTransport {
     let shared = this.inFlight.get(key);
     if (!shared) {
       const controller = new AbortController();
+      // The first caller hears from the start: the request may queue before `follow` runs.
+      const listeners = new Set<(wait: StoreWait) => void>(call.onWait ? [call.onWait] : []);
+      const notify = (wait: StoreWait) => {
+        for (const listener of listeners) listener(wait);
+      };
+      const deadline = { at: call.deadlineAt ?? Infinity };
       const entry: InFlight = {
         controller,
         callers: 0,
+        listeners,
+        deadline,
         // Logged once here, however many callers share the request.
         promise: this.logged(
           call,
-          this.withDeadline(controller, undefined, (signal) => this.withRetries(call, signal)),
+          this.withDeadline(controller, undefined, (signal) => this.withRetries(call, signal, () => deadline.at, notify)),
         ).then((value) => {
           if (call.cacheable) this.cache?.set(key, { value });
           return value;
@@ -185,8 +208,44 @@ export class GraphQLTransport {
         .catch(() => undefined);
       this.inFlight.set(key, entry);
       shared = entry;
+    } else {
+      shared.deadline.at = Math.max(shared.deadline.at, call.deadlineAt ?? Infinity);
     }
-    return (await this.follow(key, shared, call.signal)) as T;
+    return (await this.follow(key, shared, call)) as T;
+  }
+
+  /**
+   * One product image (for the image cache, src/main/images) over the same pooled connections: a
+   * plain GET, no retries, redirects not followed, the body read only up to `maxBytes` (a larger
+   * one rejects). Aborted by `signal`, the call deadline and `close()`. Which URLs may be fetched
+   * is the image cache's decision.
+   */
+  fetchImage(url: string, options: { maxBytes: number; signal?: AbortSignal }): Promise<{ statusCode: number; contentType: string; body: Buffer }> {
+    return this.withDeadline(new AbortController(), options.signal, async (signal) => {
+      const { agent, request } = await this.connection();
+      const response = await request(url, {
+        method: 'GET',
+        headers: { Accept: 'image/avif,image/webp,image/png,image/jpeg,image/gif,image/svg+xml', 'User-Agent': this.options.userAgent },
+        signal,
+        dispatcher: agent,
+      });
+      const tooLarge = () => new AppError('store_error', `The image is larger than ${options.maxBytes} bytes`);
+      if (Number(response.headers['content-length'] ?? 0) > options.maxBytes) {
+        // Not read at all: the socket goes (the abort it reports is this one, expected).
+        response.body.once('error', () => undefined);
+        response.body.destroy();
+        throw tooLarge();
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      // Leaving the loop early (too large) destroys the body.
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > options.maxBytes) throw tooLarge();
+        chunks.push(chunk);
+      }
+      return { statusCode: response.statusCode, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks) };
+    });
   }
 
   /** Idempotent: rejects queued and running calls with `closed`, then destroys every socket. */
@@ -226,11 +285,17 @@ export class GraphQLTransport {
   }
 
   /** One caller's view of a shared request; the request is aborted once every caller gave up. */
-  private follow(key: string, shared: InFlight, signal: AbortSignal | undefined): Promise<unknown> {
+  private follow(key: string, shared: InFlight, call: GraphQLCall): Promise<unknown> {
+    const { signal, onWait } = call;
     shared.callers++;
+    if (onWait) {
+      shared.listeners.add(onWait);
+      shared.promise.finally(() => shared.listeners.delete(onWait)).catch(() => undefined);
+    }
     if (!signal) return shared.promise;
     return new Promise((resolve, reject) => {
       const onAbort = () => {
+        if (onWait) shared.listeners.delete(onWait);
         shared.callers--;
         if (shared.callers === 0) {
           // A later identical call must start afresh, not join the abandoned request.
@@ -268,11 +333,11 @@ export class GraphQLTransport {
     }
   }
 
-  private async withRetries(call: GraphQLCall, signal: AbortSignal): Promise<unknown> {
+  private async withRetries(call: GraphQLCall, signal: AbortSignal, deadlineAt: () => number, notify: (wait: StoreWait) => void): Promise<unknown> {
     const { attempts, baseDelayMs, maxDelayMs, maxRetryAfterMs } = this.options.retry;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt(call, signal);
+        return await this.attempt(call, signal, deadlineAt(), notify);
       } catch (error) {
         const retry = error instanceof AppError ? this.retryable.get(error) : undefined;
         if (!retry || attempt >= attempts || signal.aborted) throw error;
@@ -280,22 +345,26 @@ export class GraphQLTransport {
         const jittered = Math.min(maxDelayMs, backoff / 2 + this.options.random() * (backoff / 2));
         if (retry.retryAfterMs !== null && retry.retryAfterMs > maxRetryAfterMs) throw error;
         const delay = Math.max(jittered, retry.retryAfterMs ?? 0);
+        // A retry that could not end before the caller's deadline: the caller hears the real cause now.
+        if (this.options.clock.now() + delay >= deadlineAt()) throw error;
         const { code, httpStatus, cause } = errorFacts(error);
         this.log.warn(
           { operation: operationName(call.query), code, httpStatus, cause, attempt, delayMs: Math.round(delay) },
           'store call failed; retrying',
         );
+        notify({ reason: 'retrying', waitMs: Math.round(delay), cause: storeCauseOf(error) });
         await (this.options.sleep ? this.options.sleep(delay, signal) : sleep(this.options.clock, delay, signal));
         if (signal.aborted) throw abortReason(signal);
       }
     }
   }
 
-  private async attempt(call: GraphQLCall, signal: AbortSignal): Promise<unknown> {
+  private async attempt(call: GraphQLCall, signal: AbortSignal, deadlineAt: number, notify: (wait: StoreWait) => void): Promise<unknown> {
     this.breaker.enter();
     let verdict: 'up' | 'down' | 'none' = 'none';
+    let failure: AppError | null = null;
     try {
-      if (!this.limiter.tryAcquire()) await this.limiter.acquire(signal);
+      if (!this.limiter.tryAcquire()) await this.queue(signal, deadlineAt, notify);
       const { statusCode, headers, text } = await this.send(call, signal);
       const retryAfterMs = parseRetryAfter(headers['retry-after'], this.options.clock.now());
       if (statusCode === 429) {
@@ -311,7 +380,7 @@ export class GraphQLTransport {
           new AppError(
             'store_unavailable',
             maintenance ? 'The store is under maintenance' : `The store answered HTTP ${statusCode} without usable data`,
-            { status: statusCode, retryAfterMs },
+            { status: statusCode, retryAfterMs, ...(maintenance ? { maintenance: true } : {}) },
           ),
           retryAfterMs,
         );
@@ -320,15 +389,43 @@ export class GraphQLTransport {
       return resultOf(body, statusCode);
     } catch (error) {
       // Every failure leaves as a typed error; `withRetries` and `logged` decide on retrying and logging.
-      if (signal.aborted) throw abortReason(signal);
-      if (error instanceof AppError) throw error;
+      if (signal.aborted) {
+        const reason = abortReason(signal);
+        // A store that holds the call past its deadline counts against the store; a cancel does not.
+        if (reason.code === 'timeout' && verdict === 'none') [verdict, failure] = ['down', reason];
+        throw reason;
+      }
+      if (error instanceof AppError) {
+        failure = error;
+        throw error;
+      }
       verdict = 'down';
-      throw this.markRetryable(networkError(error), null);
+      failure = this.markRetryable(networkError(error), null);
+      throw failure;
     } finally {
       if (verdict === 'up') this.breaker.success();
-      else if (verdict === 'down') this.breaker.failure();
+      else if (verdict === 'down') this.breaker.failure(failure ? storeCauseOf(failure) : null);
       else this.breaker.release();
     }
+  }
+
+  /**
+   * Waits for a slot of the app's own rate limit, telling the caller how long that should take; a
+   * wait that would end after the caller's deadline is refused at once with `rate_limited`.
+   */
+  private async queue(signal: AbortSignal, deadlineAt: number, notify: (wait: StoreWait) => void): Promise<void> {
+    const waitMs = this.limiter.expectedWaitMs();
+    if (this.options.clock.now() + waitMs >= deadlineAt) {
+      const { maxRequests, windowMs } = this.options.rateLimit;
+      throw new AppError('rate_limited', `Too many store requests at once: this one would wait about ${Math.ceil(waitMs / 1000)} s`, {
+        waitMs,
+        maxRequests,
+        windowMs,
+        source: 'app',
+      });
+    }
+    notify({ reason: 'queued', waitMs });
+    await this.limiter.acquire(signal);
   }
 
   private async send(call: GraphQLCall, signal: AbortSignal) {
@@ -417,6 +514,18 @@ function resultOf(body: unknown, statusCode: number): unknown {
   }
   if (data === undefined || data === null) throw new AppError('store_error', `The store answered HTTP ${statusCode} without data`);
   return data;
+}
+
+/** What a failure says about the store, for a wait notice or the circuit's error (no message: it may quote customer data). */
+export function storeCauseOf(error: unknown): StoreCause {
+  const { code, httpStatus, cause } = errorFacts(error);
+  const details = error instanceof AppError ? (error.details as { maintenance?: unknown } | undefined) : undefined;
+  return {
+    code: code as StoreCause['code'],
+    ...(httpStatus !== undefined ? { httpStatus } : {}),
+    ...(cause ? { cause } : {}),
+    ...(details?.maintenance === true ? { maintenance: true } : {}),
+  };
 }
 
 function networkError(error: unknown): AppError {

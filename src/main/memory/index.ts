@@ -3,6 +3,7 @@ import { errorFacts, type Logger } from '../core/logger';
 import type { QuotaSettings } from '@shared/settings';
 import type { Db } from '../storage/database';
 import { systemClock, type Clock } from '../core/clock';
+import { noChangeFeed, type ChangeFeed } from './changeFeed';
 import { CustomerStore } from './customers/customerStore';
 import { CustomerData } from './data/customerData';
 import { Entries } from './entries/entries';
@@ -22,6 +23,7 @@ import { SummaryStore } from './summaries/summaryStore';
 import { ExtractiveSummarizer, type Summarizer } from './summarizer';
 import { UsageLedger } from './usage/ledger';
 import { QuotaWatch } from './usage/quotaWatch';
+import { Replica } from './replica';
 
 export interface MemoryModule {
   readonly memory: MemoryService;
@@ -32,6 +34,8 @@ export interface MemoryModule {
   readonly handlers: ReturnType<typeof createMemoryHandlers>;
   /** `changed` after every committed change, `quotaWarning` when a quota reaches the warning ratio. */
   readonly events: MemoryEmitter;
+  /** What the sync module applies other desks' changes through (src/main/sync/apply.ts). */
+  readonly replica: Replica;
   /** What a customer keeps in a stored tier, as the quotas count it. */
   usage(userId: string, tier: StoredTier): { bytes: number; entries: number };
   /** Brings the search index up to date with every committed write (searches do this first themselves). */
@@ -60,9 +64,12 @@ export function createMemory(deps: {
   logger?: Logger;
   /** Told about every background failure too, so damage found there switches the app to safe mode. */
   onStorageError?: (error: unknown) => void;
+  /** Told, inside each change's transaction, about the changes shared with other desks (sync's outbox); none by default. */
+  changeFeed?: ChangeFeed;
 }): MemoryModule {
   const { db } = deps;
   const clock = deps.clock ?? systemClock;
+  const feed = deps.changeFeed ?? noChangeFeed;
   // One copy the parts read; `applyQuotas` changes it in place.
   const limits: MemoryLimits = { ...deps.limits };
   const events = createMemoryEmitter();
@@ -97,9 +104,9 @@ export function createMemory(deps: {
   const sessionStore: SessionStore = new SessionStore(db, limits, clock, ledger, search);
   const summaries: SummaryStore = new SummaryStore(db, limits, clock, ledger, search);
   const quotas = new QuotaWatch(ledger, hot, limits, metrics, events);
-  const customers = new CustomerStore(db, clock);
-  const customerData = new CustomerData(db, clock, entryStore, sessionStore, summaries, ledger, quotas, hot, events, customers);
-  const entries = new Entries(db, entryStore, limits, clock, hot, search, quotas, metrics, events);
+  const customers = new CustomerStore(db, clock, feed);
+  const customerData = new CustomerData(db, clock, entryStore, sessionStore, summaries, ledger, quotas, hot, events, customers, feed);
+  const entries = new Entries(db, entryStore, limits, clock, hot, search, quotas, metrics, events, feed);
   const sessions = new SessionService(sessionStore, hot, limits, clock, search, quotas, (userId, sessionId) => customerData.erase(userId, sessionId));
   const scheduler = new MaintenanceScheduler(
     db,
@@ -114,6 +121,7 @@ export function createMemory(deps: {
       summarizer: deps.summarizer ?? new ExtractiveSummarizer(),
       limits,
       clock,
+      feed,
     }),
     events,
     (report) => {
@@ -151,6 +159,19 @@ export function createMemory(deps: {
     scheduler,
     handlers: createMemoryHandlers({ memory, sessions, customers }),
     events,
+    replica: new Replica({
+      db,
+      clock,
+      limits,
+      entries: entryStore,
+      customers,
+      customerData,
+      sessions: sessionStore,
+      summaries,
+      hot,
+      quotas,
+      events,
+    }),
     usage: (userId, tier) => ledger.usage(userId, tier),
     indexPending: () => search.flush(),
     applyQuotas(quotas) {
@@ -173,3 +194,5 @@ export function createMemory(deps: {
 export { createMemoryHandlers } from './handlers';
 export { limitsFromQuotas, type MemoryLimits } from './limits';
 export type { MemoryChange, MemoryEvents, QuotaWarning } from './events';
+export type { ChangeFeed, Origin, SharedCustomer, SharedSummary } from './changeFeed';
+export { Replica, sharedSummarySessionId, type ApplyOutcome } from './replica';

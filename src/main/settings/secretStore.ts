@@ -15,6 +15,8 @@ export interface SecretCipher {
 }
 
 const API_KEY = 'gemini_api_key';
+/** The sync hub's device token of this desk (src/main/sync), kept like the API key. */
+export const SYNC_TOKEN_SECRET = 'sync_device_token';
 
 /** Desktop: the ciphertext is stored in SQLite, the plain key only in memory. */
 export class EncryptedSecretStore implements SecretStore {
@@ -22,17 +24,19 @@ export class EncryptedSecretStore implements SecretStore {
   constructor(
     private readonly db: Db,
     private readonly cipher: SecretCipher,
+    /** Which secret (row of `secrets`): the Gemini API key unless told otherwise. */
+    private readonly name: string = API_KEY,
   ) {}
 
   get(): string | null {
-    const row = this.db.prepare('SELECT ciphertext FROM secrets WHERE name = ?').get(API_KEY) as { ciphertext: Buffer } | undefined;
+    const row = this.db.prepare('SELECT ciphertext FROM secrets WHERE name = ?').get(this.name) as { ciphertext: Buffer } | undefined;
     if (!row || !this.cipher.isEncryptionAvailable()) return null;
     return this.cipher.decryptString(row.ciphertext);
   }
 
   set(value: string | null): void {
     if (value === null) {
-      this.db.prepare('DELETE FROM secrets WHERE name = ?').run(API_KEY);
+      this.db.prepare('DELETE FROM secrets WHERE name = ?').run(this.name);
       return;
     }
     if (!this.cipher.isEncryptionAvailable()) {
@@ -42,7 +46,7 @@ export class EncryptedSecretStore implements SecretStore {
       .prepare(
         'INSERT INTO secrets (name, ciphertext, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at',
       )
-      .run(API_KEY, this.cipher.encryptString(value), Date.now());
+      .run(this.name, this.cipher.encryptString(value), Date.now());
   }
 }
 

@@ -13,6 +13,8 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
     nodeIntegrationInSubFrames: false,
     webSecurity: true,
     allowRunningInsecureContent: false,
+    // No experimental Chromium features, and no `enableBlinkFeatures` (checklist items 9 and 10).
+    experimentalFeatures: false,
     webviewTag: false,
     navigateOnDragDrop: false,
     spellcheck: false,
@@ -37,11 +39,14 @@ export function isSafeExternalUrl(raw: string): boolean {
   }
 }
 
-/** Strips hash and query so `file:///…/index.html#x` matches the app's page. */
+/**
+ * Strips hash and query so `mm-app://app/index.html#x` matches the app's page. The host stays
+ * (Node's URL gives the app's scheme no origin): `mm-app://other/index.html` is another page.
+ */
 export function pageOf(raw: string): string {
   try {
     const url = new URL(raw);
-    return `${url.origin === 'null' ? `${url.protocol}//` : url.origin}${url.pathname}`;
+    return `${url.origin === 'null' ? `${url.protocol}//${url.host}` : url.origin}${url.pathname}`;
   } catch {
     // Not a URL: matches no page, so whatever asked is refused.
     return '';
@@ -54,7 +59,7 @@ export function isTrustedSender(frame: WebFrameMain | null | undefined, appUrl: 
   const page = pageOf(frame.url);
   if (page === '') return false;
   const app = pageOf(appUrl);
-  // The dev server serves the app from its origin root; the built app is exactly index.html.
+  // The dev server serves the app from its origin root; the built app is exactly mm-app://app/index.html.
   return appUrl.startsWith('http') ? new URL(frame.url).origin === new URL(appUrl).origin : page === app;
 }
 

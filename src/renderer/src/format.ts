@@ -74,3 +74,26 @@ export function formatDateTime(timestamp: number, language: Language): string {
   }
   return format.format(timestamp);
 }
+
+const timeFormats = new Map<Language, Intl.DateTimeFormat>();
+const dayFormats = new Map<Language, Intl.DateTimeFormat>();
+
+/** "10:42" — when the cart was last confirmed by the store. */
+export function formatTime(timestamp: number, language: Language): string {
+  let format = timeFormats.get(language);
+  if (!format) {
+    format = new Intl.DateTimeFormat(language === 'vi' ? 'vi-VN' : 'en-GB', { timeStyle: 'short' });
+    timeFormats.set(language, format);
+  }
+  return format.format(timestamp);
+}
+
+/** "12/03/2025" — the day something was learned (day first in both languages, the year in full). */
+export function formatDate(timestamp: number, language: Language): string {
+  let format = dayFormats.get(language);
+  if (!format) {
+    format = new Intl.DateTimeFormat(language === 'vi' ? 'vi-VN' : 'en-GB', { day: '2-digit', month: '2-digit', year: 'numeric' });
+    dayFormats.set(language, format);
+  }
+  return format.format(timestamp);
+}

@@ -20,6 +20,12 @@ export type ChatEventBody =
   | { type: 'transfer'; from: string; to: string }
   /** Gemini asked to wait (429 with Retry-After, or 503) and the run retries after `seconds`. */
   | { type: 'retry_wait'; agent: string; seconds: number; reason: 'rate_limited' | 'unavailable' }
+  /**
+   * A tool's store call keeps the staff waiting: no answer yet after 2 s (`slow`), queued behind the
+   * app's request limit (`queued`, about `seconds` more), or waiting `seconds` to try again. Lasts
+   * until the run's next event.
+   */
+  | { type: 'store_wait'; agent: string; callId: string; reason: 'slow' | 'queued' | 'retrying'; seconds: number }
   | {
       type: 'usage';
       promptTokens: number;

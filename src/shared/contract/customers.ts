@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { canonicalDisplayName, canonicalMembershipNumber, canonicalPhone, customerIdentitySchema, type CanonicalField } from '../identity';
 import { channel } from './define';
+import type { LearnedAt } from './memory';
 
 /** What staff know about a customer, kept so the desk can find them by any of it and show "Chị Lan · 0901 234 567". */
 export interface CustomerRecord {
@@ -14,6 +15,8 @@ export interface CustomerRecord {
   membershipNumber: string | null;
   createdAt: number;
   updatedAt: number;
+  /** Where another desk last changed it, through the sync hub; null or absent when changed at this desk. */
+  learnedAt?: LearnedAt | null;
 }
 
 export const CUSTOMER_FIND_MAX_LIMIT = 50;

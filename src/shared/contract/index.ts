@@ -6,6 +6,8 @@ import { commerceChannels, commerceEvents } from './commerce';
 import { customerChannels } from './customers';
 import { memoryChannels, memoryEvents } from './memory';
 import { storageChannels } from './storage';
+import { syncChannels, syncEvents } from './sync';
+import { updateChannels, updateEvents } from './updates';
 import type { ChannelName, EventName } from './names';
 import { usageChannels } from './usage';
 
@@ -20,6 +22,8 @@ export const contract = {
   ...chatChannels,
   ...usageChannels,
   ...storageChannels,
+  ...syncChannels,
+  ...updateChannels,
 };
 
 /** Every event main pushes to the renderer. */
@@ -28,6 +32,8 @@ export const events = {
   ...commerceEvents,
   ...memoryEvents,
   ...chatEvents,
+  ...syncEvents,
+  ...updateEvents,
 };
 
 export type Contract = typeof contract;

@@ -110,6 +110,15 @@ export interface MemoryEntryView {
   accessedAt: number;
   expiresAt: number | null;
   provenance: Provenance;
+  /** Where another desk learned it, through the sync hub ("Quầy 3", "b2c_10010_vi", accepted at); null or absent when learned at this desk. */
+  learnedAt?: LearnedAt | null;
+}
+
+/** Provenance of something another desk learned (sync): the desk and store names, and when the hub accepted it. */
+export interface LearnedAt {
+  deskName: string;
+  store: string;
+  at: number;
 }
 
 export interface MemoryValueView extends MemoryEntryView {
@@ -170,6 +179,8 @@ export interface MaintenanceReport {
   compressed: number;
   summarized: number;
   skipped: number;
+  /** Summarization: conversations left whole because they had a message within the last 7 days (only older ones are summarized). */
+  recent: number;
   bytesFreed: number;
   trigger: 'schedule' | 'catch-up' | 'manual';
 }
@@ -240,6 +251,8 @@ export interface SummaryView extends SummaryRecord {
   lastTimestamp: number;
   createdAt: number;
   storedBytes: number;
+  /** Where another desk had the conversation (its summary came through the sync hub, without the transcript); absent when here. */
+  learnedAt?: LearnedAt | null;
 }
 
 export interface CustomerExport {

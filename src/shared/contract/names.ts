@@ -42,6 +42,13 @@ export const channelNames = [
   'storage.backupNow',
   'storage.restore',
   'storage.startEmpty',
+  'sync.status',
+  'sync.enroll',
+  'sync.now',
+  'sync.leave',
+  'updates.status',
+  'updates.check',
+  'updates.consent',
 ] as const;
 
 /** Every event main pushes to the renderer. */
@@ -53,6 +60,8 @@ export const eventNames = [
   'memory.changed',
   'chat.event',
   'app.storageChanged',
+  'sync.changed',
+  'updates.changed',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];

@@ -8,13 +8,15 @@ export function formatVnd(value: unknown): string | null {
   return typeof value === 'number' && Number.isFinite(value) ? vnd.format(value) : null;
 }
 
-interface ProductFacts {
+export interface ProductFacts {
   sku?: unknown;
   name?: unknown;
   price?: unknown;
   originalPrice?: unknown;
   unit?: unknown;
   inStock?: unknown;
+  /** The pack the search asked for (search results only). */
+  packMatch?: unknown;
   description?: unknown;
 }
 
@@ -36,6 +38,11 @@ const text = {
     details: 'Chi tiết sản phẩm:',
     compare: 'So sánh:',
     added: (qty: number, name: string) => `Đã thêm ${qty} × ${name} vào giỏ hàng.`,
+    packUnavailable: (pack: string, product: string) => `Cửa hàng không có loại “${pack}” cho “${product}”, nên chưa thêm gì vào giỏ.`,
+    soldOut: (name: string) => `${name} đang hết hàng, nên chưa thêm vào giỏ.`,
+    notEnough: (qty: number, name: string) => `Cửa hàng không còn đủ ${qty} × ${name}, nên chưa thêm vào giỏ.`,
+    alternatives: 'Lựa chọn gần nhất còn hàng:',
+    noAlternatives: 'Không có sản phẩm tương tự còn hàng.',
     alreadyAdded: (name: string) => `${name} đã được thêm ở lượt này, không thêm lần nữa.`,
     updated: (name: string, qty: number) => `Đã đổi số lượng ${name} thành ${qty}.`,
     removed: (name: string) => `Đã xóa ${name} khỏi giỏ hàng.`,
@@ -67,6 +74,11 @@ const text = {
     details: 'Product details:',
     compare: 'Comparison:',
     added: (qty: number, name: string) => `Added ${qty} × ${name} to the cart.`,
+    packUnavailable: (pack: string, product: string) => `The store has no “${pack}” of “${product}”, so nothing was added.`,
+    soldOut: (name: string) => `${name} is out of stock, so it was not added.`,
+    notEnough: (qty: number, name: string) => `The store does not have ${qty} × ${name}, so it was not added.`,
+    alternatives: 'Closest alternatives in stock:',
+    noAlternatives: 'No similar product is in stock.',
     alreadyAdded: (name: string) => `${name} was already added in this turn; not added again.`,
     updated: (name: string, qty: number) => `Changed the quantity of ${name} to ${qty}.`,
     removed: (name: string) => `Removed ${name} from the cart.`,
@@ -106,6 +118,13 @@ export function productLine(product: ProductFacts, language: Language): string {
   const unit = typeof product.unit === 'string' && product.unit ? ` / ${product.unit}` : '';
   const stock = product.inStock === true ? t.inStock : product.inStock === false ? t.outOfStock : '';
   return `${String(product.name)} — ${price}${original}${unit}${stock ? `, ${stock}` : ''}`;
+}
+
+/** Nothing added: why, then the closest products in stock to offer instead. */
+export function notAddedText(reason: string, alternatives: ProductFacts[], language: Language): string {
+  const t = answers(language);
+  if (alternatives.length === 0) return `${reason}\n${t.noAlternatives}`;
+  return [reason, t.alternatives, ...alternatives.map((product) => `- ${productLine(product, language)}`)].join('\n');
 }
 
 export function cartText(cart: CartFacts, language: Language): string {

@@ -101,7 +101,6 @@ const numberWords: Record<string, number> = {
   an: 1,
 };
 const quantity = String.raw`(\d{1,3}|${Object.keys(numberWords).join('|')})`;
-const unit = String.raw`(?:(?:hop|chai|goi|thung|lon|loc|tui|bich|khay|hu|cai|qua|trai|vi|can|bao|cuon|ly|cay|tuyp|binh|boxes|box|bottles|bottle|packs|pack|packets|packet|cans|can|cartons|carton|bags|bag|pieces|piece|jars|jar|trays|tray|cases|case)\s+(?:of\s+)?)?`;
 
 function toQuantity(word: string | undefined): number {
   if (!word) return 1;
@@ -167,7 +166,9 @@ const rules: Rule[] = [
     build: (text, match) => ({ kind: 'update', query: text.span(match, 1), quantity: toQuantity(match[2]) }),
   },
   {
-    pattern: new RegExp(String.raw`^(?:them|cho them|bo|bo them|lay|lay them|mua|add|put|get|buy)\s+(?:${quantity}\s+)?${unit}(.+)$`, 'd'),
+    // The pack words stay in the query ("thùng bia tiger", "cans of Tiger beer"): the search and the
+    // cart tool add only that pack.
+    pattern: new RegExp(String.raw`^(?:them|cho them|bo|bo them|lay|lay them|mua|add|put|get|buy)\s+(?:${quantity}\s+(?=\S))?(.+)$`, 'd'),
     build: (text, match) => ({ kind: 'add', query: text.span(match, 2), quantity: toQuantity(match[1]) }),
   },
   {

@@ -1,8 +1,9 @@
 import { TRANSFER_TOOL_NAME } from '../agent';
 import { AGENT_NAMES } from '../agents';
+import { parsePackQuery } from '@shared/packs';
 import { foldAccents } from '@shared/text';
 import { estimateRequestTokens, estimateTokens, type ModelChunk, type ModelClient, type ModelContent, type ModelRequest } from '../model';
-import { answers, cartText, productLine, type CartFacts } from './answers';
+import { answers, cartText, notAddedText, productLine, type CartFacts, type ProductFacts } from './answers';
 import { ingredientsFor } from './dishes';
 import { parseIntent, type Intent } from './intent';
 
@@ -138,11 +139,29 @@ function plan(intent: Intent, steps: Step[], request: ModelRequest): Decision {
     }
     case 'add': {
       const [search] = done('search_products');
-      if (!search) return { call: { name: 'search_products', args: { query: intent.query, limit: 1 } } };
-      const top = firstItem(search.response);
-      if (!top) return { text: searchText(intent.query, search.response, language) };
+      if (!search) return { call: { name: 'search_products', args: { query: intent.query, limit: 5 } } };
+      const items = (search.response.items as ProductFacts[] | undefined) ?? [];
+      if (items.length === 0) return { text: searchText(intent.query, search.response, language) };
+      const pack = typeof search.response.pack === 'string' ? search.response.pack : null;
+      const top = pack ? packAskedFor(items) : items[0]!;
+      if (!top) {
+        // The store does not sell that pack: said so, nothing added, the closest in stock offered.
+        const words = parsePackQuery(intent.query).words.join(' ') || intent.query;
+        return { text: notAddedText(t.packUnavailable(pack!, words), items.filter((item) => item.inStock === true).slice(0, 3), language) };
+      }
       const [added] = done('add_to_cart');
-      if (!added) return { call: { name: 'add_to_cart', args: { sku: top.sku, quantity: intent.quantity } } };
+      if (!added) return { call: { name: 'add_to_cart', args: { sku: String(top.sku), quantity: intent.quantity, ...(pack ? { pack } : {}) } } };
+      const refused = added.response.notAdded as { reason?: unknown; name?: unknown } | undefined;
+      if (refused) {
+        const name = String(refused.name);
+        const reason =
+          refused.reason === 'other_pack'
+            ? t.packUnavailable(pack ?? '', name)
+            : refused.reason === 'not_enough_stock'
+              ? t.notEnough(intent.quantity, name)
+              : t.soldOut(name);
+        return { text: notAddedText(reason, (added.response.alternatives as ProductFacts[] | undefined) ?? [], language) };
+      }
       const headline = added.response.alreadyAdded ? t.alreadyAdded(String(top.name)) : t.added(intent.quantity, String(top.name));
       return { text: `${headline}\n${cartText(added.response.cart as CartFacts, language)}` };
     }
@@ -233,6 +252,16 @@ function transferTargets(request: ModelRequest): string[] {
 
 function isFailure(response: Record<string, unknown>): boolean {
   return typeof response.error === 'object' && response.error !== null;
+}
+
+/**
+ * The product of the pack asked for: the first of that pack in stock, else the first of that pack
+ * (the cart tool then says it is out of stock and offers alternatives); null when the store does
+ * not sell that pack.
+ */
+function packAskedFor(items: ProductFacts[]): ProductFacts | null {
+  const matching = items.filter((item) => item.packMatch === true);
+  return matching.find((item) => item.inStock === true) ?? matching[0] ?? null;
 }
 
 function firstItem(response: Record<string, unknown>): { sku: string; name: string } | null {

@@ -444,6 +444,27 @@ const templates: Template[] = [
   ),
 ];
 
+/**
+ * Packs the store sells beyond each category's grid: sacks of rice and sugar, crates of bottled
+ * beer, egg cards, six-bottle packs of water. They are appended after the grid with their own seed,
+ * so the grid's products, SKUs, prices and stock stay as they were; every brand of the category
+ * gets each pack of each base.
+ */
+const packAdditions: { category: string; bases: string[]; units: UnitPrice[] }[] = [
+  { category: 'Gạo', bases: ['Gạo ST25', 'Gạo thơm Jasmine', 'Gạo nếp', 'Gạo thơm lài'], units: [['bao 25kg', 420000, 950000]] },
+  { category: 'Bia', bases: ['Bia chai'], units: [['két 20 chai 450ml', 230000, 430000]] },
+  {
+    category: 'Thịt gà & trứng',
+    bases: ['Trứng gà', 'Trứng vịt'],
+    units: [
+      ['vỉ 10 quả', 26000, 42000],
+      ['vỉ 30 quả', 75000, 115000],
+    ],
+  },
+  { category: 'Gia vị', bases: ['Đường tinh luyện', 'Muối i-ốt'], units: [['bao 10kg', 150000, 290000]] },
+  { category: 'Nước suối', bases: ['Nước khoáng', 'Nước tinh khiết'], units: [['lốc 6 chai 500ml', 24000, 48000]] },
+];
+
 /** Deterministic pseudo-random numbers (mulberry32), so every run serves the same catalog. */
 export function prng(seed: number): () => number {
   let state = seed >>> 0;
@@ -517,33 +538,42 @@ export function generateCatalog(options: CatalogOptions = {}): DemoCatalog {
 
   const products: DemoProduct[] = [];
   const bySku = new Map<string, DemoProduct>();
+  const addProduct = (draw: () => number, category: DemoCategory, base: string, brand: string, variant: string, unit: UnitPrice) => {
+    const id = products.length + 1;
+    const [unitLabel, min, max] = unit;
+    const name = [base, brand, variant, unitLabel].filter(Boolean).join(' ');
+    const regularPrice = roundTo(min + draw() * (max - min), 500);
+    const discounted = draw() < 0.25;
+    const finalPrice = discounted ? roundTo(regularPrice * (1 - (0.05 + draw() * 0.25)), 100) : regularPrice;
+    const outOfStock = draw() < 0.08;
+    const sku = String(100_000 + id * 7);
+    const product: DemoProduct = {
+      id,
+      uid: uidOf(id),
+      sku,
+      artNo: String(2_000_000 + id * 13),
+      name,
+      brand,
+      unit: unitLabel,
+      urlKey: `${slugify(name)}-${sku}`,
+      categoryIds: [category.parentId, category.id],
+      regularPrice,
+      finalPrice: Math.min(finalPrice, regularPrice),
+      salableQty: outOfStock ? 0 : 5 + Math.floor(draw() * 300),
+      description: `<p>${name}. Thương hiệu <b>${brand}</b>. Bảo quản nơi khô ráo, thoáng mát.</p>`,
+    };
+    products.push(product);
+    bySku.set(sku, product);
+  };
   for (const list of combos) {
-    for (const { category, base, brand, variant, unit } of list.slice(0, share)) {
-      const id = products.length + 1;
-      const [unitLabel, min, max] = unit;
-      const name = [base, brand, variant, unitLabel].filter(Boolean).join(' ');
-      const regularPrice = roundTo(min + random() * (max - min), 500);
-      const discounted = random() < 0.25;
-      const finalPrice = discounted ? roundTo(regularPrice * (1 - (0.05 + random() * 0.25)), 100) : regularPrice;
-      const outOfStock = random() < 0.08;
-      const sku = String(100_000 + id * 7);
-      const product: DemoProduct = {
-        id,
-        uid: uidOf(id),
-        sku,
-        artNo: String(2_000_000 + id * 13),
-        name,
-        brand,
-        unit: unitLabel,
-        urlKey: `${slugify(name)}-${sku}`,
-        categoryIds: [category.parentId, category.id],
-        regularPrice,
-        finalPrice: Math.min(finalPrice, regularPrice),
-        salableQty: outOfStock ? 0 : 5 + Math.floor(random() * 300),
-        description: `<p>${name}. Thương hiệu <b>${brand}</b>. Bảo quản nơi khô ráo, thoáng mát.</p>`,
-      };
-      products.push(product);
-      bySku.set(sku, product);
+    for (const { category, base, brand, variant, unit } of list.slice(0, share)) addProduct(random, category, base, brand, variant, unit);
+  }
+  const drawPack = prng((options.seed ?? 20_241_122) + 1);
+  for (const addition of packAdditions) {
+    const template = templates.find((candidate) => candidate.category === addition.category)!;
+    const category = [...categories.values()].find((candidate) => candidate.name === addition.category)!;
+    for (const base of addition.bases) {
+      for (const brand of template.brands) for (const unit of addition.units) addProduct(drawPack, category, base, brand, '', unit);
     }
   }
   return { root, categories, products, bySku };

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { foldAccents } from '@shared/text';
-import { tokenize } from '../text';
+import { tokenize } from '@shared/packs';
 import type { DemoCatalog, DemoCategory, DemoProduct } from './catalog';
 
 /** Magento's own limits and messages, so the client meets what the real store says. */
@@ -90,6 +90,11 @@ export class DemoResolvers {
   /** Image and product URLs point at the server once its port is known. */
   setBaseUrl(baseUrl: string): void {
     this.baseUrl = baseUrl;
+    this.productViews.clear();
+  }
+
+  /** Products are shown afresh after their data changed (a test stand-in changing stock). */
+  forgetProductViews(): void {
     this.productViews.clear();
   }
 

@@ -13,6 +13,7 @@ import {
 import { foldAccents } from '@shared/text';
 import type { Clock } from '../../core/clock';
 import type { Db } from '../../storage/database';
+import { noChangeFeed, type ChangeFeed, type Origin, type SharedCustomer } from '../changeFeed';
 import { Statements } from '../statements';
 
 interface CustomerRow {
@@ -23,6 +24,11 @@ interface CustomerRow {
   membership_number: string | null;
   created_at: number;
   updated_at: number;
+  /** Sync: the stamp of the last shared change, and where another desk made it (null: here). */
+  hlc: string | null;
+  origin_desk: string | null;
+  origin_store: string | null;
+  origin_at: number | null;
 }
 
 /** A save: the id, and each field to set (text), clear (null) or keep (left out). */
@@ -73,8 +79,16 @@ function recordOf(row: CustomerRow): CustomerRecord {
     membershipNumber: row.membership_number,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    // Left out (undefined) when the record was changed here.
+    learnedAt: row.origin_desk === null ? undefined : { deskName: row.origin_desk, store: row.origin_store ?? '', at: row.origin_at ?? 0 },
   };
 }
+
+const UPSERT = `INSERT INTO customers (id, display_name, name_folded, phone, membership_number, created_at, updated_at, hlc, origin_desk, origin_store, origin_at)
+  VALUES (@id, @display_name, @name_folded, @phone, @membership_number, @created_at, @updated_at, @hlc, @origin_desk, @origin_store, @origin_at)
+  ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, name_folded = excluded.name_folded,
+    phone = excluded.phone, membership_number = excluded.membership_number, updated_at = excluded.updated_at,
+    hlc = excluded.hlc, origin_desk = excluded.origin_desk, origin_store = excluded.origin_store, origin_at = excluded.origin_at`;
 
 /**
  * What staff know about each customer (`customers`): display name, phone, membership number, so
@@ -87,6 +101,8 @@ export class CustomerStore {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** Told about every created or changed record inside its transaction (sync's outbox). */
+    private readonly feed: ChangeFeed = noChangeFeed,
   ) {
     this.statements = new Statements(db);
   }
@@ -171,18 +187,61 @@ export class CustomerStore {
           name_folded: next.display_name === null ? null : foldAccents(next.display_name),
           created_at: existing?.created_at ?? now,
           updated_at: now,
+          // Shared with the other desks (the outbox record commits with the row); learned here.
+          hlc: this.feed.active
+            ? this.feed.customerPut({ customerId: id, displayName: next.display_name, phone: next.phone, membershipNumber: next.membership_number })
+            : null,
+          origin_desk: null,
+          origin_store: null,
+          origin_at: null,
         };
-        this.statements
-          .get<[CustomerRow]>(
-            `INSERT INTO customers (id, display_name, name_folded, phone, membership_number, created_at, updated_at)
-             VALUES (@id, @display_name, @name_folded, @phone, @membership_number, @created_at, @updated_at)
-             ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, name_folded = excluded.name_folded,
-               phone = excluded.phone, membership_number = excluded.membership_number, updated_at = excluded.updated_at`,
-          )
-          .run(row);
+        this.statements.get<[CustomerRow]>(UPSERT).run(row);
         return recordOf(row);
       })
       .immediate();
+  }
+
+  // ---- sync (memory/replica.ts) --------------------------------------------------------------
+
+  /** The record's sync stamp: undefined without a record, null when it was never shared. */
+  stamp(customerId: string): string | null | undefined {
+    return this.statements.get<[string], { hlc: string | null }>('SELECT hlc FROM customers WHERE id = ?').get(customerId)?.hlc;
+  }
+
+  /**
+   * Writes a record another desk changed (already checked by the hub and newer than this one's),
+   * with its stamp and origin (null: a record of this desk kept through an erasure), inside the
+   * caller's transaction; fields are stored as the hub has them.
+   */
+  applyShared(record: SharedCustomer, hlc: string, origin: Origin | null): void {
+    const existing = this.row(record.customerId);
+    const now = this.clock.now();
+    this.statements.get<[CustomerRow]>(UPSERT).run({
+      id: record.customerId,
+      display_name: record.displayName,
+      name_folded: record.displayName === null ? null : foldAccents(record.displayName),
+      phone: record.phone,
+      membership_number: record.membershipNumber,
+      created_at: existing?.created_at ?? now,
+      updated_at: now,
+      hlc,
+      origin_desk: origin?.deskName ?? null,
+      origin_store: origin?.store ?? null,
+      origin_at: origin?.at ?? null,
+    });
+  }
+
+  /** Records in id order after `afterId` (sharing what a desk had before it joined a hub). */
+  pageAfter(afterId: string, limit: number): (SharedCustomer & { hlc: string | null })[] {
+    return this.statements
+      .get<[string, number], CustomerRow>('SELECT * FROM customers WHERE id > ? ORDER BY id LIMIT ?')
+      .all(afterId, limit)
+      .map((row) => ({ customerId: row.id, displayName: row.display_name, phone: row.phone, membershipNumber: row.membership_number, hlc: row.hlc }));
+  }
+
+  /** Sets a record's stamp (it was just shared), inside the caller's transaction. */
+  setStamp(customerId: string, hlc: string): void {
+    this.statements.get<[string, string]>('UPDATE customers SET hlc = ? WHERE id = ?').run(hlc, customerId);
   }
 
   /** Deletes the customer's record, inside the caller's transaction (erasing the customer's data). */

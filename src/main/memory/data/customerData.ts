@@ -1,6 +1,7 @@
 import type { CustomerExport, DeletedCounts } from '@shared/contract/memory';
 import type { Db } from '../../storage/database';
 import type { Clock } from '../../core/clock';
+import { noChangeFeed, type ChangeFeed } from '../changeFeed';
 import type { CustomerStore } from '../customers/customerStore';
 import { entryView, valueOf, type EntryStore } from '../entries/entryStore';
 import type { MemoryEmitter } from '../events';
@@ -26,6 +27,8 @@ export class CustomerData {
     private readonly hot: HotTier,
     private readonly events: MemoryEmitter,
     private readonly customers: CustomerStore,
+    /** Told about every customer erased here, inside the erasure's transaction (sync's outbox). */
+    private readonly feed: ChangeFeed = noChangeFeed,
   ) {}
 
   export(userId: string): CustomerExport {
@@ -56,9 +59,10 @@ export class CustomerData {
    * Deletes, in one transaction, everything of a customer (`sessionId` null) or of one session:
    * memory entries, sessions with their events and summaries, their search-index rows and usage
    * (and, for a customer, their record: name, phone, membership number);
-   * then what the caches hold of them.
+   * then what the caches hold of them. A customer's erasure is shared with the other desks unless
+   * it came from them (`fromHub`, inside the caller's transaction).
    */
-  erase(userId: string, sessionId: string | null): DeletedCounts {
+  erase(userId: string, sessionId: string | null, fromHub = false): DeletedCounts {
     const counts = this.db
       .transaction((): DeletedCounts => {
         const sessionRows = this.sessions.rowsOf(userId, sessionId);
@@ -70,6 +74,7 @@ export class CustomerData {
           this.customers.erase(userId);
           // The identity migration's report names the customer's old ids (phone numbers as typed).
           this.db.prepare('DELETE FROM identity_merges WHERE customer_id = ?').run(userId);
+          if (!fromHub && this.feed.active) this.feed.customerErase(userId);
         } else {
           for (const { tier, bytes, n } of entries.released) if (n > 0) this.ledger.adjust(userId, tier, -bytes, -n);
           if (sessions.events > 0) this.ledger.adjust(userId, 'warm', -sessions.eventBytes, -sessions.events);

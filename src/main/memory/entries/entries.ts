@@ -12,7 +12,8 @@ import type { SearchIndex } from '../search/searchIndex';
 import { searchableText } from '../text';
 import type { QuotaWatch } from '../usage/quotaWatch';
 import { memoryValueText, validId, validKey, validLimit, validScope } from '../validate';
-import { entryView, type EntryMeta, type EntryRow, type EntryStore } from './entryStore';
+import type { ChangeFeed } from '../changeFeed';
+import { entryView, learnedAt, type EntryMeta, type EntryRow, type EntryStore } from './entryStore';
 
 export interface MemorizeOptions {
   /** The entry is deleted this long after the write. */
@@ -52,6 +53,7 @@ function withValue(row: EntryMeta, tier: MemoryTier, value: JsonValue): MemoryVa
     accessedAt: row.accessed_at,
     expiresAt: row.expires_at,
     provenance: { sessionId: row.source_session_id, turnId: row.source_turn_id },
+    learnedAt: learnedAt(row),
     value,
   };
 }
@@ -77,6 +79,7 @@ function viewOf(result: Readonly<MemoryValueView>): MemoryEntryView {
     accessedAt: result.accessedAt,
     expiresAt: result.expiresAt,
     provenance: result.provenance,
+    learnedAt: result.learnedAt,
   };
 }
 
@@ -92,7 +95,17 @@ export class Entries {
     private readonly quotas: QuotaWatch,
     private readonly metrics: Metrics,
     private readonly events: MemoryEmitter,
-  ) {}
+    /** Told about customer-wide writes and forgets inside their transaction (sync's outbox). */
+    private readonly feed: ChangeFeed,
+  ) {
+    this.sharedWrite = db.transaction((row: EntryRow, text: string) => {
+      row.hlc = feed.memoryPut(row.user_id, row.key, text);
+      return store.write(row);
+    });
+  }
+
+  /** A customer-wide write of a desk with a hub: the row and its outbox record (the stamp) in one transaction; made once. */
+  private readonly sharedWrite;
 
   /** Stores a value; acknowledged only once committed to SQLite. */
   memorize(scope: MemoryScope, key: string, value: unknown, options: MemorizeOptions = {}): MemoryValueView {
@@ -172,6 +185,8 @@ export class Entries {
       .transaction(() => {
         const row = this.store.findMeta(userId, sessionId ?? '', validatedKey);
         if (row) this.store.delete(row);
+        // A forget of a customer-wide memory is shared (a tombstone), even when this desk had not received the memory yet.
+        if (sessionId === null && this.feed.active) this.feed.memoryForget(userId, validatedKey);
         return row !== undefined;
       })
       .immediate();
@@ -254,8 +269,19 @@ export class Entries {
       expires_at: options.ttlMs === undefined ? null : now + options.ttlMs,
       source_session_id: options.provenance?.sessionId ?? sessionId,
       source_turn_id: options.provenance?.turnId ?? null,
+      hlc: null,
+      origin_desk: null,
+      origin_store: null,
+      origin_at: null,
     };
-    const { id, usedAfter } = this.store.write(row);
+    // A customer-wide memory of a desk with a hub: the outbox record and the row commit together.
+    let written: { id: number; usedAfter: number };
+    if (sessionId === null && this.feed.active) {
+      // Outside the transaction, so the index's marker commits once per cycle rather than with every write.
+      this.search.markEntriesPending();
+      written = this.sharedWrite.immediate(row, text);
+    } else written = this.store.write(row);
+    const { id, usedAfter } = written;
     row.id = id;
     const scopeKey = HotTier.scopeKey(userId, sessionId);
     // The cached copy is parsed from the stored text, so the caller's object stays its own.

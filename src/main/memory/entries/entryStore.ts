@@ -1,4 +1,4 @@
-import type { Codec, JsonValue, MemoryEntryView, MemoryTier, SearchHit, StoredTier } from '@shared/contract/memory';
+import type { Codec, JsonValue, LearnedAt, MemoryEntryView, MemoryTier, SearchHit, StoredTier } from '@shared/contract/memory';
 import { AppError } from '@shared/errors';
 import type { Db } from '../../storage/database';
 import { Statements } from '../statements';
@@ -28,13 +28,19 @@ export interface EntryRow {
   expires_at: number | null;
   source_session_id: string | null;
   source_turn_id: string | null;
+  /** The sync stamp (last writer wins) of a customer-wide entry; null when it was never shared. */
+  hlc: string | null;
+  /** Where another desk learned it (null: learned here). */
+  origin_desk: string | null;
+  origin_store: string | null;
+  origin_at: number | null;
 }
 
 export type EntryMeta = Omit<EntryRow, 'value'>;
 
 /** Every column but the value, for listings that must not load values. */
 const META_COLUMNS =
-  'id, user_id, session_id, key, tier, codec, size, stored_bytes, created_at, updated_at, accessed_at, expires_at, source_session_id, source_turn_id';
+  'id, user_id, session_id, key, tier, codec, size, stored_bytes, created_at, updated_at, accessed_at, expires_at, source_session_id, source_turn_id, hlc, origin_desk, origin_store, origin_at';
 
 const DEMOTION_BATCH = 64;
 
@@ -54,7 +60,13 @@ export function entryView(row: EntryMeta, tier: MemoryTier): MemoryEntryView {
     accessedAt: row.accessed_at,
     expiresAt: row.expires_at,
     provenance: { sessionId: row.source_session_id, turnId: row.source_turn_id },
+    learnedAt: learnedAt(row),
   };
+}
+
+/** Where another desk learned the entry (synced from the hub); undefined (left out of the view) when it was learned here. */
+export function learnedAt(row: Pick<EntryMeta, 'origin_desk' | 'origin_store' | 'origin_at'>): LearnedAt | undefined {
+  return row.origin_desk === null ? undefined : { deskName: row.origin_desk, store: row.origin_store ?? '', at: row.origin_at ?? 0 };
 }
 
 export function valueOf(row: Pick<EntryRow, 'value' | 'codec'>): JsonValue {
@@ -118,17 +130,38 @@ export class EntryStore {
         number | null,
         string | null,
         string | null,
+        string | null,
+        string | null,
+        string | null,
+        number | null,
       ]
     >(
       `INSERT INTO memory_entries (user_id, session_id, key, tier, codec, value, size, stored_bytes, created_at, updated_at,
-         accessed_at, expires_at, source_session_id, source_turn_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         accessed_at, expires_at, source_session_id, source_turn_id, hlc, origin_desk, origin_store, origin_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (user_id, session_id, key) DO NOTHING`,
     );
     this.updateRow = db.prepare<
-      [StoredTier, Codec, Buffer | string, number, number, number, number, number | null, string | null, string | null, number]
+      [
+        StoredTier,
+        Codec,
+        Buffer | string,
+        number,
+        number,
+        number,
+        number,
+        number | null,
+        string | null,
+        string | null,
+        string | null,
+        string | null,
+        string | null,
+        number | null,
+        number,
+      ]
     >(
       `UPDATE memory_entries SET tier = ?, codec = ?, value = ?, size = ?, stored_bytes = ?, updated_at = ?, accessed_at = ?,
-         expires_at = ?, source_session_id = ?, source_turn_id = ? WHERE id = ?`,
+         expires_at = ?, source_session_id = ?, source_turn_id = ?, hlc = ?, origin_desk = ?, origin_store = ?, origin_at = ? WHERE id = ?`,
     );
     this.touchRow = db.prepare<[number, number]>('UPDATE memory_entries SET accessed_at = ? WHERE id = ?');
     this.promoteRow = db.prepare<[string, number, number, number]>(
@@ -176,6 +209,10 @@ export class EntryStore {
         row.expires_at,
         row.source_session_id,
         row.source_turn_id,
+        row.hlc,
+        row.origin_desk,
+        row.origin_store,
+        row.origin_at,
         existing.id,
       );
       return { id: existing.id, usedAfter };
@@ -221,9 +258,10 @@ export class EntryStore {
    * charges it); a rewrite, or a new key that needs room, is one transaction (a savepoint inside
    * the caller's).
    */
-  write(row: EntryRow): { id: number; usedAfter: number } {
+  write(row: EntryRow, exists = false): { id: number; usedAfter: number } {
     this.search.markEntriesPending();
-    const written = this.insertNew(row) ?? this.writeTransaction.immediate(row);
+    // `exists`: the caller just saw the key (a change from another desk), so no insert is tried first.
+    const written = (exists ? null : this.insertNew(row)) ?? this.writeTransaction.immediate(row);
     this.search.entryWritten(written.id);
     return written;
   }
@@ -246,6 +284,10 @@ export class EntryStore {
         row.expires_at,
         row.source_session_id,
         row.source_turn_id,
+        row.hlc,
+        row.origin_desk,
+        row.origin_store,
+        row.origin_at,
       );
       if (inserted.changes === 0) return null;
       return { id: Number(inserted.lastInsertRowid), usedAfter: this.ledger.inserted(row.user_id, row.tier, row.stored_bytes) };

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { MaintenanceReport, MaintenanceTask } from '@shared/contract/memory';
 import { AppError } from '@shared/errors';
 import type { Clock } from '../../core/clock';
+import { sharedSummary, type ChangeFeed } from '../changeFeed';
 import type { EntryMeta, EntryStore } from '../entries/entryStore';
 import { HotTier } from '../hotTier';
 import type { MemoryLimits } from '../limits';
@@ -24,6 +25,8 @@ export interface JobParts {
   summarizer: Summarizer;
   limits: Readonly<MemoryLimits>;
   clock: Clock;
+  /** Told about each summary written, inside its slice's transaction (sync's outbox). */
+  feed?: ChangeFeed;
 }
 
 /** The three memory jobs over the parts they maintain. */
@@ -140,7 +143,12 @@ async function summarizeOld(parts: JobParts, report: MaintenanceReport, runner: 
     after = batch[batch.length - 1]!.id;
     for (const session of batch) {
       if (!runner.active) return;
-      if (session.last === null || session.last > cutoff) continue;
+      // Already summarized (no events left), or too recent: a conversation is summarized once quiet for 7 days.
+      if (session.last === null) continue;
+      if (session.last > cutoff) {
+        report.recent++;
+        continue;
+      }
       if (sessions.isOpen(session.user_id, session.session_id)) {
         report.skipped++;
         continue;
@@ -156,6 +164,7 @@ async function summarizeOld(parts: JobParts, report: MaintenanceReport, runner: 
           if (current.count !== archived.length || current.lastSeq !== archived.at(-1)?.seq) return false;
           if (sessions.isOpen(session.user_id, session.session_id)) return false;
           const storedBytes = summaries.add({ sessionRow: session.id, userId: session.user_id, record, packed, events });
+          if (parts.feed?.active) parts.feed.summaryAdd(session.user_id, sharedSummary(record), parts.clock.now());
           sessions.deleteArchivedEvents(session.user_id, session.id, archived);
           report.bytesFreed += archived.reduce((sum, row) => sum + row.bytes, 0) - storedBytes;
           return true;

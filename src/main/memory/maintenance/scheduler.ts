@@ -151,6 +151,7 @@ export class MaintenanceScheduler {
       compressed: 0,
       summarized: 0,
       skipped: 0,
+      recent: 0,
       bytesFreed: 0,
       trigger,
     };

@@ -265,6 +265,11 @@ export class SessionStore {
     this.search.eventsDeleted();
   }
 
+  /** Marks a session summarized without events to archive (another desk's conversation), inside the caller's transaction. */
+  markSummarized(sessionRow: number, at: number): void {
+    this.sql.get('UPDATE memory_sessions SET summarized_at = ? WHERE id = ?').run(at, sessionRow);
+  }
+
   // ---- a customer's data (export, erase) ----------------------------------------------------
 
   /** A customer's sessions, oldest first, for the export. */

@@ -1,5 +1,5 @@
 import type { EventKind, JsonValue, SessionEvent, SummaryRecord } from '@shared/contract/memory';
-import { compressArchive, decompress } from '../codec';
+import { compress, compressArchive, decompress } from '../codec';
 
 /**
  * How a summarized conversation is kept: the `summary` column holds the one-line summary as JSON
@@ -62,6 +62,36 @@ export async function packArchive(record: SummaryRecord, events: readonly Sessio
     packed.contents.push(event.content);
   }
   return { summaryJson: JSON.stringify({ summary: record.summary }), transcript: await compressArchive(JSON.stringify(packed)) };
+}
+
+/**
+ * Packs a summary that comes without its conversation (another desk's, through the sync hub),
+ * synchronously: there are no events to compress, so it fits inside a transaction. `learnedAt`
+ * (where it was learned) goes into the summary column beside the line.
+ */
+export function packSummaryOnly(record: SummaryRecord, learnedAt: { deskName: string; store: string; at: number }): PackedSummary {
+  const packed: PackedArchive = {
+    v: 2,
+    record: {
+      key_facts: record.key_facts,
+      user_preferences: record.user_preferences,
+      important_events: record.important_events,
+      timestamp: record.timestamp,
+    },
+    idPrefix: [],
+    idRest: [],
+    authors: [],
+    kinds: [],
+    turnIds: [],
+    times: [],
+    contents: [],
+  };
+  return { summaryJson: JSON.stringify({ summary: record.summary, learnedAt }), transcript: compress(JSON.stringify(packed)) };
+}
+
+/** Where another desk learned a stored summary (sync), from its summary column; undefined when it was made here. */
+export function summaryLearnedAt(summaryJson: string): { deskName: string; store: string; at: number } | undefined {
+  return (JSON.parse(summaryJson) as { learnedAt?: { deskName: string; store: string; at: number } }).learnedAt;
 }
 
 /** The record and the events of a stored summary, whichever layout it was written in. */

@@ -6,7 +6,7 @@ import type { MemoryLimits } from '../limits';
 import type { SearchIndex } from '../search/searchIndex';
 import { preview } from '../text';
 import type { UsageLedger } from '../usage/ledger';
-import { summaryLine, summarySearchText, unpackArchive, type PackedSummary } from './archive';
+import { summaryLearnedAt, summaryLine, summarySearchText, unpackArchive, type PackedSummary } from './archive';
 
 /** A row of `memory_summaries`: one summarized conversation (see `archive.ts` for the two columns' layout). */
 export interface SummaryRow {
@@ -83,8 +83,17 @@ export class SummaryStore {
    * Stores a packed summary in the cold tier and indexes it, inside the caller's transaction
    * (which also deletes the events it replaces); `quota_exceeded` when cold has no room.
    */
-  add(input: { sessionRow: number; userId: string; record: SummaryRecord; packed: PackedSummary; events: readonly SessionEvent[] }): number {
+  add(input: {
+    sessionRow: number;
+    userId: string;
+    record: SummaryRecord;
+    packed: PackedSummary;
+    events: readonly SessionEvent[];
+    /** When it was made (another desk's summary, which comes without events); now by default. */
+    createdAt?: number;
+  }): number {
     const { packed, events } = input;
+    const createdAt = input.createdAt ?? this.clock.now();
     const storedBytes = packed.transcript.length + Buffer.byteLength(packed.summaryJson);
     this.ledger.ensureRoom(input.userId, 'cold', storedBytes);
     const id = Number(
@@ -95,10 +104,10 @@ export class SummaryStore {
         packed.transcript,
         packed.transcript.length,
         events.length,
-        events[0]!.timestamp,
-        events.at(-1)!.timestamp,
+        events[0]?.timestamp ?? createdAt,
+        events.at(-1)?.timestamp ?? createdAt,
         storedBytes,
-        this.clock.now(),
+        createdAt,
       ).lastInsertRowid,
     );
     this.search.index('summary', id, input.userId, summarySearchText(input.record));
@@ -126,6 +135,7 @@ export class SummaryStore {
         lastTimestamp: row.last_timestamp,
         createdAt: row.created_at,
         storedBytes: row.stored_bytes,
+        learnedAt: summaryLearnedAt(row.summary),
       };
     });
   }

@@ -1,11 +1,8 @@
 import { useEffect, useState } from 'react';
 import { formatBytes, formatDateTime } from '../format';
-import { useT } from '../i18n';
-import type { StringKey } from '../i18n/strings';
+import { errorText, useT } from '../i18n';
 import { useAppStore } from '../store/appStore';
 import { useStorageStore } from '../store/storageStore';
-
-const knownProblems = new Set(['storage_damaged', 'storage_read_only', 'storage_full', 'storage_unavailable']);
 
 /**
  * Settings › Backups: the copies of the data file, "back up now", restore one (the current file is
@@ -90,8 +87,8 @@ export function BackupsSection() {
       {(busy === 'restore' || busy === 'empty') && <p role="status">{t('backups.restarting')}</p>}
       {problem && (
         <p className="field-error" role="alert">
-          {knownProblems.has(problem.code) ? `${t(`error.${problem.code}` as StringKey)}: ` : ''}
-          {problem.message}
+          {/* main's message is English and for the log: the code says it in the staff's language. */}
+          {errorText(t, problem.code)}
         </p>
       )}
     </fieldset>

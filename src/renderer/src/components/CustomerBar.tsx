@@ -2,10 +2,8 @@ import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { CUSTOMER_ID_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, customerLabel, type CustomerField } from '@shared/identity';
 import type { CustomerRecord } from '@shared/contract/customers';
-import type { ErrorCode } from '@shared/errors';
 import { formatDateTime } from '../format';
-import { useT, type Translate } from '../i18n';
-import { dictionaries, type StringKey } from '../i18n/strings';
+import { errorText, useT, type Translate } from '../i18n';
 import { useAppStore } from '../store/appStore';
 import { useCustomerStore, type RecordDraft, type RecordProblem } from '../store/customerStore';
 
@@ -26,11 +24,6 @@ function problemText(t: Translate, { field, problem }: RecordProblem): string {
     field: t(`customer.record.${field}`),
     max: field === 'displayName' ? DISPLAY_NAME_MAX_LENGTH : CUSTOMER_ID_MAX_LENGTH,
   });
-}
-
-function errorText(t: Translate, code: ErrorCode): string {
-  const key = `error.${code}`;
-  return key in dictionaries.vi ? t(key as StringKey) : t('customer.record.error');
 }
 
 /**
@@ -163,6 +156,7 @@ export function CustomerBar() {
           value={draft}
           maxLength={CUSTOMER_ID_MAX_LENGTH}
           placeholder={t('customer.placeholder')}
+          aria-keyshortcuts="Alt+K"
           onChange={(event) => {
             setDraft(event.target.value);
             setListOpen(true);
@@ -303,7 +297,7 @@ export function CustomerBar() {
       )}
       {error && (
         <div className="field-error" role="alert">
-          {error}
+          {errorText(t, error)}
         </div>
       )}
     </div>

@@ -1,16 +1,34 @@
-import { useState } from 'react';
+import { useId } from 'react';
 import type { ToolProduct } from '@shared/contract/toolResults';
+import { APP_ORIGIN, productImageSrc } from '@shared/security';
 import { formatVnd } from '../format';
 import { useT } from '../i18n';
 import { useCartStore } from '../store/cartStore';
+import { useChatStore } from '../store/chatStore';
 
-/** A product as a tool result carries it (contract/toolResults.ts). */
-export function ProductCard({ product, canAdd }: { product: ToolProduct; canAdd: boolean }) {
+/**
+ * Where an `<img>` finds a store image: through the app (main keeps it on disk, so it shows
+ * offline), never from the store itself, which the CSP forbids. The page's own origin in the
+ * built app (`mm-app://app`) and the bridge; the app scheme under Electron's dev server.
+ */
+export function imageSrc(storeUrl: string): string {
+  return productImageSrc(storeUrl, import.meta.env.DEV ? APP_ORIGIN : '');
+}
+
+/**
+ * A product as a tool result carries it (contract/toolResults.ts). Its quantity and "Đã thêm 2" are
+ * kept in the chat store under `stateKey` (the conversation item and the SKU), so they survive the
+ * card leaving the screen and pane switches.
+ */
+export function ProductCard({ product, canAdd, stateKey }: { product: ToolProduct; canAdd: boolean; stateKey: string }) {
   const t = useT();
   const add = useCartStore((state) => state.add);
-  const [quantity, setQuantity] = useState(1);
-  const [added, setAdded] = useState<number | null>(null);
-  const quantityId = `qty-${product.sku}`;
+  const quantity = useChatStore((state) => state.cards[stateKey]?.quantity ?? 1);
+  const added = useChatStore((state) => state.cards[stateKey]?.added ?? null);
+  const setCard = useChatStore((state) => state.setCard);
+  const setQuantity = (value: number) => setCard(stateKey, { quantity: value });
+  const setAdded = (value: number) => setCard(stateKey, { added: value });
+  const quantityId = `qty-${useId()}`;
 
   async function addToCart() {
     await add(product.sku, quantity);
@@ -19,7 +37,7 @@ export function ProductCard({ product, canAdd }: { product: ToolProduct; canAdd:
 
   return (
     <article className="product-card" aria-label={product.name} data-sku={product.sku}>
-      {product.imageUrl ? <img src={product.imageUrl} alt="" loading="lazy" width={72} height={72} /> : <div className="product-noimage" />}
+      {product.imageUrl ? <img src={imageSrc(product.imageUrl)} alt="" loading="lazy" width={72} height={72} /> : <div className="product-noimage" />}
       <div className="product-body">
         <h3 className="product-name">{product.name}</h3>
         <div className="muted">

@@ -1,9 +1,20 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { geminiLimits, geminiModels, languages, type Language, type QuotaSettings, type SettingsPatch } from '@shared/settings';
-import { fieldErrors, type FieldIssue } from '../api/client';
+import {
+  geminiLimits,
+  geminiModels,
+  languages,
+  quotaSettingsSchema,
+  settingsSchema,
+  type Language,
+  type QuotaSettings,
+  type SettingsPatch,
+} from '@shared/settings';
+import { ApiError, fieldErrors, type FieldIssue } from '../api/client';
 import { BackupsSection } from './BackupsSection';
+import { SyncSection } from './SyncSection';
+import { UpdatesSection } from './UpdatesSection';
 import { formatCount } from '../format';
-import { useT, type Translate } from '../i18n';
+import { errorText, useT, type Translate } from '../i18n';
 import type { StringKey } from '../i18n/strings';
 import { useAppStore } from '../store/appStore';
 
@@ -22,7 +33,22 @@ const localizedIssues = new Set(['invalid_format', 'invalid_type', 'too_small', 
 const fieldMessages: Partial<Record<string, StringKey>> = {
   model: 'validation.field.model',
   modelEndpoint: 'validation.field.modelEndpoint',
+  storeEndpoint: 'validation.field.storeEndpoint',
+  storeCode: 'validation.field.storeCode',
 };
+
+/** The bounds of the numbers main checks (quotas in MB or days, backups kept), said with a refused value. */
+function numberRange(path: string): { min: number; max: number } | null {
+  const quota = /^quotas\.(\w+)$/.exec(path)?.[1];
+  const field = quota
+    ? quotaSettingsSchema.shape[quota as keyof QuotaSettings]
+    : path === 'backupsKept'
+      ? settingsSchema.shape.backupsKept
+      : undefined;
+  if (!field || field.minValue === null || field.maxValue === null) return null;
+  const unit = quotaFields.find(({ key }) => key === quota)?.unit ?? 1;
+  return { min: field.minValue / unit, max: field.maxValue / unit };
+}
 
 type GeminiNumber = keyof typeof geminiLimits;
 const geminiNumbers = Object.keys(geminiLimits) as GeminiNumber[];
@@ -35,14 +61,26 @@ function issueText(t: Translate, path: string, issue: FieldIssue, language: Lang
     const { min, max } = geminiLimits[path as GeminiNumber];
     return t('validation.range', { min: formatCount(min, language), max: formatCount(max, language) });
   }
-  return localizedIssues.has(issue.code) ? t(`validation.${issue.code}` as StringKey) : issue.message;
+  const range = numberRange(path);
+  if (range) return t('validation.range', { min: formatCount(range.min, language), max: formatCount(range.max, language) });
+  // zod's own text is English: a kind of problem without a sentence of its own gets the general one.
+  return localizedIssues.has(issue.code) ? t(`validation.${issue.code}` as StringKey) : t('validation.invalid');
 }
 
 /** The select's value for a model id that is not in the list. */
 const OTHER_MODEL = 'other';
 
 type Draft = Record<
-  'modelChoice' | 'modelOther' | 'modelEndpoint' | GeminiNumber | 'storeEndpoint' | 'storeCode' | 'language' | 'backupsKept' | keyof QuotaSettings,
+  | 'modelChoice'
+  | 'modelOther'
+  | 'modelEndpoint'
+  | GeminiNumber
+  | 'storeEndpoint'
+  | 'storeCode'
+  | 'storeDeadlineSeconds'
+  | 'language'
+  | 'backupsKept'
+  | keyof QuotaSettings,
   string
 > & { demoStore: boolean };
 
@@ -63,7 +101,10 @@ export function SettingsDialog() {
   const [errors, setErrors] = useState<Map<string, FieldIssue>>(new Map());
   // Kept as data, not text, so it shows in the language chosen by the save itself.
   // `message` is null when the problems are shown next to their fields.
-  const [status, setStatus] = useState<{ saved: true } | { saved: false; message: string | null } | null>(null);
+  // `code` is null when the problems are shown next to their fields.
+  const [status, setStatus] = useState<{ saved: true } | { saved: false; code: string | null } | null>(null);
+  // What the form held when it opened (or was last saved): "Huỷ" while it differs, "Đóng" once nothing is left unsaved.
+  const [initialDraft, setInitialDraft] = useState<Draft | null>(null);
   const [apiKey, setApiKeyDraft] = useState('');
 
   useEffect(() => {
@@ -77,18 +118,21 @@ export function SettingsDialog() {
   useEffect(() => {
     if (!open || !settings) return;
     const listed = (geminiModels as readonly string[]).includes(settings.model);
-    setDraft({
+    const fresh: Draft = {
       modelChoice: listed ? settings.model : OTHER_MODEL,
       modelOther: listed ? '' : settings.model,
       modelEndpoint: settings.modelEndpoint,
       ...(Object.fromEntries(geminiNumbers.map((key) => [key, String(settings[key])])) as Record<GeminiNumber, string>),
       storeEndpoint: settings.storeEndpoint,
       storeCode: settings.storeCode,
+      storeDeadlineSeconds: String(settings.storeDeadlineSeconds),
       language: settings.language,
       demoStore: settings.demoStore,
       backupsKept: String(settings.backupsKept),
       ...(Object.fromEntries(quotaFields.map(({ key, unit }) => [key, String(settings.quotas[key] / unit)])) as Record<keyof QuotaSettings, string>),
-    });
+    };
+    setDraft(fresh);
+    setInitialDraft(fresh);
     setErrors(new Map());
     setStatus(null);
     setApiKeyDraft('');
@@ -105,6 +149,7 @@ export function SettingsDialog() {
       ...Object.fromEntries(geminiNumbers.map((key) => [key, Number(draft[key])])),
       storeEndpoint: draft.storeEndpoint,
       storeCode: draft.storeCode,
+      storeDeadlineSeconds: Number(draft.storeDeadlineSeconds),
       language: draft.language as SettingsPatch['language'],
       demoStore: draft.demoStore,
       quotas: Object.fromEntries(quotaFields.map(({ key, unit }) => [key, Math.round(Number(draft[key]) * unit)])),
@@ -127,7 +172,15 @@ export function SettingsDialog() {
     } catch (error) {
       const fields = fieldErrors(error);
       setErrors(fields);
-      setStatus({ saved: false, message: fields.size > 0 ? null : error instanceof Error ? error.message : String(error) });
+      setStatus({ saved: false, code: fields.size > 0 ? null : error instanceof ApiError ? error.code : 'internal' });
+      // The first refused field may be far down the form: it is brought into view and focused.
+      if (fields.size > 0) {
+        requestAnimationFrame(() => {
+          const invalid = dialog.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
+          invalid?.scrollIntoView({ block: 'center' });
+          invalid?.focus();
+        });
+      }
       return false;
     }
   }
@@ -189,6 +242,7 @@ export function SettingsDialog() {
         {draft?.modelChoice === OTHER_MODEL && text('modelOther', 'settings.modelOther', 'model')}
         {text('storeEndpoint', 'settings.storeEndpoint')}
         {text('storeCode', 'settings.storeCode')}
+        {text('storeDeadlineSeconds', 'settings.storeDeadlineSeconds', undefined, 'numeric')}
         <div className="field field-inline">
           <input
             id="setting-demoStore"
@@ -216,7 +270,11 @@ export function SettingsDialog() {
         <fieldset>
           <legend>{t('settings.quotas')}</legend>
           {quotaFields.map(({ key }) => (
-            <div key={key}>{text(key, `settings.quota.${key}`, `quotas.${key}`)}</div>
+            <div key={key}>
+              {text(key, `settings.quota.${key}`, `quotas.${key}`)}
+              {/* The fast cache is sized when the app starts (Memory › Storage says so beside its bar). */}
+              {key === 'hotSessionBytes' && <p className="muted field-hint">{t('settings.quota.hotRestart')}</p>}
+            </div>
           ))}
         </fieldset>
         <fieldset>
@@ -253,7 +311,9 @@ export function SettingsDialog() {
           </div>
         </fieldset>
         {!storageTrouble && <BackupsSection />}
+        <SyncSection />
         {text('backupsKept', 'settings.backupsKept', undefined, 'numeric')}
+        <UpdatesSection />
         <fieldset>
           <legend>{t('settings.apiKey')}</legend>
           <p className="muted" data-testid="api-key-state">
@@ -283,11 +343,12 @@ export function SettingsDialog() {
           </div>
         </fieldset>
         <p className="status" role="status" data-testid="settings-status">
-          {status && (status.saved ? t('settings.saved') : `${t('settings.error')}: ${status.message ?? t('settings.checkFields')}`)}
+          {status &&
+            (status.saved ? t('settings.saved') : `${t('settings.error')}: ${status.code ? errorText(t, status.code) : t('settings.checkFields')}`)}
         </p>
         <div className="row dialog-actions">
-          <button type="button" onClick={() => setOpen(false)}>
-            {t('settings.cancel')}
+          <button type="button" onClick={() => setOpen(false)} data-testid="settings-close">
+            {draft && initialDraft && JSON.stringify(draft) !== JSON.stringify(initialDraft) ? t('settings.cancel') : t('common.close')}
           </button>
           <button type="submit" className="primary">
             {t('settings.save')}

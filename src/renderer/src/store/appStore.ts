@@ -2,9 +2,21 @@ import { create } from 'zustand';
 import type { AppInfo, AppNotice, StorageStatus } from '@shared/contract/app';
 import type { UsageReport } from '@shared/contract/usage';
 import type { Language, SettingsPatch, SettingsView } from '@shared/settings';
-import { call } from '../api/client';
+import { ApiError, call } from '../api/client';
+import { useCartStore } from './cartStore';
 
 export type Pane = 'chat' | 'cart' | 'memory';
+export const panes: readonly Pane[] = ['chat', 'cart', 'memory'];
+
+/** Banners staff may close; each comes back when its condition ends and starts again. */
+export type BannerId = 'offline' | 'demo';
+
+/** Endpoint, store code and demo flag: a change of any of them means another store (and another cart). */
+const storeKeyOf = (settings: SettingsView) => `${settings.demoStore ? 'demo' : settings.storeEndpoint}|${settings.storeCode}`;
+
+function bannerConditions(info: AppInfo): Record<BannerId, boolean> {
+  return { offline: info.modelProvider === 'offline', demo: info.demoStore };
+}
 
 interface AppState {
   info: AppInfo | null;
@@ -12,6 +24,7 @@ interface AppState {
   language: Language;
   pane: Pane;
   settingsOpen: boolean;
+  /** Why the app's info could not be read (an error code, shown in the staff's language). */
   loadError: string | null;
   /** The latest notice main (or the bridge connection) sent, until dismissed. */
   notice: AppNotice | null;
@@ -27,6 +40,13 @@ interface AppState {
   /** Every customer's token use today, as Settings shows it; `unavailable` when it could not be read. */
   todayUsage: UsageReport['today'] | 'unavailable' | null;
   loadTodayUsage(): Promise<void>;
+  /** The keyboard help (F1 or ?). */
+  helpOpen: boolean;
+  setHelpOpen(open: boolean): void;
+  dismissed: Partial<Record<BannerId, true>>;
+  dismissBanner(id: BannerId): void;
+  /** The bridge's event stream is back (events may have been missed meanwhile). */
+  reconnected(): void;
 }
 
 export const useAppStore = create<AppState>()((set, get) => ({
@@ -42,33 +62,54 @@ export const useAppStore = create<AppState>()((set, get) => ({
     const { info } = get();
     if (info) set({ info: { ...info, storage } });
   },
+  helpOpen: false,
+  setHelpOpen: (helpOpen) => set({ helpOpen }),
+  dismissed: {},
+  dismissBanner: (id) => set({ dismissed: { ...get().dismissed, [id]: true } }),
 
   async load() {
     try {
       const [info, settings] = await Promise.all([call('app.info', {}), call('settings.get', {})]);
-      set({ info, loadError: null });
+      setInfo(info);
+      set({ loadError: null });
       get().applySettings(settings);
     } catch (error) {
-      set({ loadError: error instanceof Error ? error.message : String(error) });
+      set({ loadError: error instanceof ApiError ? error.code : 'internal' });
     }
+  },
+  reconnected() {
+    void useCartStore.getState().resync('reconnected');
+    void call('app.info', {}).then(setInfo, () => undefined);
+    void call('settings.get', {}).then(
+      (settings) => get().applySettings(settings),
+      () => undefined,
+    );
   },
   setPane: (pane) => set({ pane }),
   setSettingsOpen: (settingsOpen) => set({ settingsOpen }),
   async saveSettings(patch) {
     const settings = await call('settings.set', patch);
     get().applySettings(settings);
-    set({ info: await call('app.info', {}) });
+    setInfo(await call('app.info', {}));
     return settings;
   },
   async setApiKey(apiKey) {
     const settings = await call('settings.setApiKey', { apiKey });
     get().applySettings(settings);
-    set({ info: await call('app.info', {}) });
+    setInfo(await call('app.info', {}));
     return settings;
   },
   applySettings(settings) {
+    const previous = get().settings;
+    // The same settings again (the save's answer and main's event both carry them): nothing to redo.
+    if (previous && JSON.stringify(previous) === JSON.stringify(settings)) return;
     document.documentElement.lang = settings.language;
     set({ settings, language: settings.language });
+    // Another store: the cart on screen was the old store's. Main announces the change once the new store is in use.
+    if (previous && storeKeyOf(previous) !== storeKeyOf(settings)) {
+      void useCartStore.getState().resync('store_changed');
+      void call('app.info', {}).then(setInfo, () => undefined);
+    }
   },
   todayUsage: null,
   async loadTodayUsage() {
@@ -80,3 +121,11 @@ export const useAppStore = create<AppState>()((set, get) => ({
     }
   },
 }));
+
+/** New info; a closed banner whose condition has ended is shown again the next time it starts. */
+function setInfo(info: AppInfo): void {
+  const conditions = bannerConditions(info);
+  const dismissed = { ...useAppStore.getState().dismissed };
+  for (const id of Object.keys(dismissed) as BannerId[]) if (!conditions[id]) delete dismissed[id];
+  useAppStore.setState({ info, dismissed });
+}

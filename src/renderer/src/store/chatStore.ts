@@ -4,6 +4,7 @@ import type { SessionEvent } from '@shared/contract/memory';
 import { toolProducts, type ToolProduct } from '@shared/contract/toolResults';
 import type { TokenCounts, UsageTotals } from '@shared/contract/usage';
 import type { SearchStep } from '@shared/commerce';
+import type { ErrorCode } from '@shared/errors';
 import { ApiError, call } from '../api/client';
 
 export type ChatItem =
@@ -29,6 +30,32 @@ export interface RunState {
 const PAGE_SIZE = 100;
 
 /**
+ * How a conversation is read: following the newest message (the view stays at the end as answers
+ * arrive), or read further up, with the number of items that arrived meanwhile and the place staff
+ * were reading. Across pane switches the list keeps its scroll position itself (it is never
+ * unmounted or taken out of layout); `anchor` brings the place back when staff return to the
+ * conversation from another one.
+ */
+export interface ChatView {
+  follow: boolean;
+  /** Items that arrived while staff were reading further up. */
+  unseen: number;
+  /** The first item in view and how far (px) it was scrolled past, while not following. */
+  anchor: { id: string; offset: number } | null;
+}
+
+const freshView: ChatView = { follow: true, unseen: 0, anchor: null };
+
+/** A product card's own state (quantity chosen, "Đã thêm 2"), by conversation item and SKU. */
+export interface CardState {
+  quantity: number;
+  added: number | null;
+}
+
+/** The draft of a conversation, by customer and conversation ('' for the one a first message will start). */
+export const draftKey = (userId: string, sessionId: string | null) => `${userId}\n${sessionId ?? ''}`;
+
+/**
  * A fresh run id (a random UUID, version 4). `crypto.randomUUID` exists only in secure contexts
  * (the app and the bridge page on loopback are); the fallback makes the same from random bytes.
  */
@@ -49,7 +76,16 @@ interface ChatState {
   loadingOlder: boolean;
   run: RunState | null;
   lastUserText: string | null;
-  loadError: string | null;
+  /** Why the conversation could not be read (its error code), or null. */
+  loadError: ErrorCode | null;
+  view: ChatView;
+  setView(view: Partial<ChatView>): void;
+  /** The view of each conversation left for another one, by `draftKey`, brought back when it is opened again. */
+  views: Record<string, ChatView>;
+  drafts: Record<string, string>;
+  setDraft(key: string, text: string): void;
+  cards: Record<string, CardState>;
+  setCard(key: string, card: Partial<CardState>): void;
   /** Token use of the open conversation's turns, by run id (= the events' turnId). */
   turnUsage: Record<string, TokenCounts>;
   /** The open conversation's total; null until read (or when it cannot be). */
@@ -93,7 +129,10 @@ export function itemsFromEvents(events: SessionEvent[]): ChatItem[] {
           : { id: event.id, kind: 'assistant', agent: event.author, text, timestamp: event.timestamp, streaming: false, turnId: event.turnId },
       );
     } else if (event.kind === 'tool_result' && isRecord(event.content)) {
-      const item = productsItem(event.id, String(event.content.name ?? ''), event.content.response);
+      // The same id the live result had (run and call), so a card's quantity and "Đã thêm" stay when the conversation is read again.
+      const callId = typeof event.content.id === 'string' ? event.content.id : null;
+      const id = event.turnId && callId ? `${event.turnId}-${callId}` : event.id;
+      const item = productsItem(id, String(event.content.name ?? ''), event.content.response);
       if (item) items.push(item);
     } else if (event.kind === 'transfer' && isRecord(event.content)) {
       items.push({ id: event.id, kind: 'transfer', from: String(event.content.from ?? event.author), to: String(event.content.to ?? '') });
@@ -119,6 +158,18 @@ export const useChatStore = create<ChatState>()((set, get) => ({
   loadError: null,
   turnUsage: {},
   conversationUsage: null,
+  view: freshView,
+  setView: (view) => set({ view: { ...get().view, ...view } }),
+  views: {},
+  drafts: {},
+  setDraft(key, text) {
+    const drafts = { ...get().drafts };
+    if (text === '') delete drafts[key];
+    else drafts[key] = text;
+    set({ drafts });
+  },
+  cards: {},
+  setCard: (key, card) => set({ cards: { ...get().cards, [key]: { quantity: 1, added: null, ...get().cards[key], ...card } } }),
 
   async refreshUsage() {
     const { userId, sessionId } = get();
@@ -135,7 +186,23 @@ export const useChatStore = create<ChatState>()((set, get) => ({
   },
 
   async openSession(userId, sessionId) {
-    set({ userId, sessionId, items: [], olderCursor: null, loadError: null, loadingOlder: false, turnUsage: {}, conversationUsage: null });
+    const previous = get();
+    const views = { ...previous.views };
+    // The place in the conversation left is kept for when staff come back to it (a new one has none yet).
+    if (previous.userId && previous.sessionId) views[draftKey(previous.userId, previous.sessionId)] = previous.view;
+    const kept = sessionId ? views[draftKey(userId, sessionId)] : undefined;
+    set({
+      userId,
+      sessionId,
+      items: [],
+      olderCursor: null,
+      loadError: null,
+      loadingOlder: false,
+      turnUsage: {},
+      conversationUsage: null,
+      views,
+      view: kept ? { ...kept, unseen: 0 } : freshView,
+    });
     if (!sessionId) return;
     void get().refreshUsage();
     try {
@@ -144,7 +211,7 @@ export const useChatStore = create<ChatState>()((set, get) => ({
       performance.mark('mm:chat-data'); // for the ui benchmark: render time after data arrives
       set({ items: itemsFromEvents(page.events), olderCursor: page.nextCursor });
     } catch (error) {
-      set({ loadError: error instanceof Error ? error.message : String(error) });
+      set({ loadError: error instanceof ApiError ? error.code : 'internal' });
     }
   },
 

@@ -53,7 +53,8 @@ interface CustomerState {
   sessionId: string | null;
   sessions: SessionView[];
   recent: string[];
-  error: string | null;
+  /** Why the customer's conversations could not be read or changed (an error code), or null. */
+  error: ErrorCode | null;
   /** Why what the staff typed is not a customer id (shown in their language); null when it is. */
   identityProblem: CustomerIdProblem | null;
   /** What staff recorded about the open customer (name, phone, membership number); null until loaded or without a data file. */
@@ -130,7 +131,7 @@ export const useCustomerStore = create<CustomerState>()((set, get) => ({
       const ordered = [...sessions].sort((a, b) => (b.lastEventAt ?? b.createdAt) - (a.lastEventAt ?? a.createdAt));
       set({ sessions: ordered, error: null });
     } catch (error) {
-      set({ error: error instanceof Error ? error.message : String(error) });
+      set({ error: errorCodeOf(error) });
     }
   },
   async openTyped(text) {
@@ -202,15 +203,24 @@ export const useCustomerStore = create<CustomerState>()((set, get) => ({
   async newSession() {
     const { customerId } = get();
     if (!customerId) return;
-    const session = await call('sessions.create', { userId: customerId });
-    set({ sessions: [session, ...get().sessions], sessionId: session.sessionId });
+    try {
+      const session = await call('sessions.create', { userId: customerId });
+      set({ sessions: [session, ...get().sessions], sessionId: session.sessionId, error: null });
+    } catch (error) {
+      set({ error: errorCodeOf(error) });
+    }
   },
   async deleteSession(sessionId) {
     const { customerId } = get();
     if (!customerId) return;
-    await call('sessions.delete', { userId: customerId, sessionId });
+    try {
+      await call('sessions.delete', { userId: customerId, sessionId });
+    } catch (error) {
+      set({ error: errorCodeOf(error) });
+      return;
+    }
     const sessions = get().sessions.filter((session) => session.sessionId !== sessionId);
-    set({ sessions, sessionId: get().sessionId === sessionId ? (sessions[0]?.sessionId ?? null) : get().sessionId });
+    set({ sessions, error: null, sessionId: get().sessionId === sessionId ? (sessions[0]?.sessionId ?? null) : get().sessionId });
   },
   forgetCustomer(customerId) {
     const recent = get().recent.filter((id) => id !== customerId);

@@ -13,7 +13,11 @@ import type {
   SessionView,
   SummaryView,
 } from '@shared/contract/memory';
-import { call } from '../api/client';
+import type { ErrorCode } from '@shared/errors';
+import { ApiError, call } from '../api/client';
+
+/** The Memory pane's two views: the customer profile for staff, and Storage (tiers, quotas, maintenance) for IT staff. */
+export type MemoryView = 'profile' | 'storage';
 
 export interface MemoryFilters {
   userId: string;
@@ -40,13 +44,16 @@ const PAGE_SIZE = 200;
 const MAX_SAMPLES = 60;
 
 interface MemoryState {
+  view: MemoryView;
+  setView(view: MemoryView): void;
   filters: MemoryFilters;
   entries: MemoryEntryView[];
   nextCursor: string | null;
   loading: boolean;
-  listError: string | null;
+  /** Error codes, shown in the staff's language. */
+  listError: ErrorCode | null;
   selected: MemoryValueView | null;
-  entryError: string | null;
+  entryError: ErrorCode | null;
   stats: MemoryStats | null;
   samples: MetricsSample[];
   warnings: QuotaWarning[];
@@ -56,11 +63,13 @@ interface MemoryState {
   summaries: SummaryView[];
   /** The selected customer's conversations, to narrow the list to one. */
   sessions: SessionView[];
+  /** The conversations of the selected entry's customer, to name the one it was learned in. */
+  entrySessions: SessionView[];
   setFilters(filters: Partial<MemoryFilters>): Promise<void>;
   loadSessions(): Promise<void>;
   reload(): Promise<void>;
   loadMore(): Promise<void>;
-  select(entry: MemoryEntryView): Promise<void>;
+  select(entry: Pick<MemoryEntryView, 'userId' | 'sessionId' | 'key'>): Promise<void>;
   closeEntry(): void;
   save(entry: MemoryEntryView, value: JsonValue): Promise<void>;
   forget(entry: MemoryEntryView): Promise<void>;
@@ -87,14 +96,20 @@ function listRequest(filters: MemoryFilters, cursor?: string) {
   };
 }
 
-const scopeOf = (entry: MemoryEntryView) => ({ userId: entry.userId, ...(entry.sessionId ? { sessionId: entry.sessionId } : {}) });
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const scopeOf = (entry: Pick<MemoryEntryView, 'userId' | 'sessionId'>) => ({
+  userId: entry.userId,
+  ...(entry.sessionId ? { sessionId: entry.sessionId } : {}),
+});
+const message = (error: unknown): ErrorCode => (error instanceof ApiError ? error.code : 'internal');
 
 /** The memory inspector's data: everything comes from SQLite in main, so it all works offline. */
 export const useMemoryStore = create<MemoryState>()((set, get) => ({
+  view: 'profile',
+  setView: (view) => set({ view }),
   filters: { userId: '', sessionId: '', tier: '', query: '', keyContains: '', minBytes: 0, olderThanDays: 0 },
   summaries: [],
   sessions: [],
+  entrySessions: [],
   entries: [],
   nextCursor: null,
   loading: false,
@@ -161,6 +176,10 @@ export const useMemoryStore = create<MemoryState>()((set, get) => ({
   },
   async select(entry) {
     set({ entryError: null });
+    call('sessions.list', { userId: entry.userId }).then(
+      ({ sessions }) => set({ entrySessions: sessions }),
+      () => set({ entrySessions: [] }),
+    );
     try {
       set({ selected: await call('memory.get', { ...scopeOf(entry), key: entry.key }) });
     } catch (error) {

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { useT } from '../../i18n';
+import { ApiError } from '../../api/client';
+import { errorText, useT } from '../../i18n';
 import { useCustomerStore } from '../../store/customerStore';
 import { useMemoryStore } from '../../store/memoryStore';
 
@@ -11,6 +12,16 @@ export function CustomerActions({ userId }: { userId: string }) {
   const forgetCustomer = useCustomerStore((state) => state.forgetCustomer);
   const [confirmText, setConfirmText] = useState('');
   const [outcome, setOutcome] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  async function attempt(action: () => Promise<void>) {
+    setProblem(null);
+    try {
+      await action();
+    } catch (error) {
+      setProblem(errorText(t, error instanceof ApiError ? error.code : 'internal'));
+    }
+  }
 
   async function exportData() {
     const data = await exportCustomer(userId);
@@ -30,26 +41,38 @@ export function CustomerActions({ userId }: { userId: string }) {
   }
 
   return (
-    <>
-      {userId && (
-        <div className="customer-actions">
-          <button type="button" onClick={() => void exportData()}>
-            {t('memory.export')}
-          </button>
+    <section className="customer-actions" aria-labelledby="customer-data-title">
+      <h3 id="customer-data-title">{t('memory.customerData')}</h3>
+      {userId ? (
+        <>
+          <div>
+            <button type="button" onClick={() => void attempt(exportData)}>
+              {t('memory.export')}
+            </button>
+          </div>
           <label htmlFor="delete-confirm">{t('memory.deleteConfirm', { customer: userId })}</label>
           <div className="row">
             <input id="delete-confirm" value={confirmText} onChange={(event) => setConfirmText(event.target.value)} autoComplete="off" />
-            <button type="button" className="danger" disabled={confirmText !== userId} onClick={() => void deleteAll()}>
+            <button type="button" className="danger" disabled={confirmText !== userId} onClick={() => void attempt(deleteAll)}>
               {t('memory.deleteCustomer')}
             </button>
           </div>
-        </div>
+        </>
+      ) : (
+        <p className="muted" data-testid="export-hint">
+          {t('memory.selectCustomer')}
+        </p>
+      )}
+      {problem && (
+        <p className="field-error" role="alert">
+          {problem}
+        </p>
       )}
       {outcome && (
         <p role="status" className="muted">
           {outcome}
         </p>
       )}
-    </>
+    </section>
   );
 }

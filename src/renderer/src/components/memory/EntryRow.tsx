@@ -7,7 +7,7 @@ import { useMemoryStore } from '../../store/memoryStore';
 
 export const ROW_HEIGHT = 40;
 
-/** One row of the list; unchanged rows skip re-rendering while the list scrolls. */
+/** One row of the list; unchanged rows skip re-rendering while the list scrolls. The tier is where the entry is kept; "⚡" marks it cached. */
 export const EntryRow = memo(function EntryRow({ entry, start, now }: { entry: MemoryEntryView; start: number; now: number }) {
   const t = useT();
   const language = useAppStore((state) => state.language);
@@ -16,10 +16,13 @@ export const EntryRow = memo(function EntryRow({ entry, start, now }: { entry: M
     <div role="listitem" className="entry-row" style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT }}>
       <button type="button" className="entry-button" onClick={() => void select(entry)} data-key={entry.key}>
         <span className="entry-key">{entry.key}</span>
-        <span className={`tier tier-${entry.tier}`}>{t(`tier.${entry.tier}`)}</span>
+        <span className={`tier tier-${entry.storedTier}`}>
+          {t(`tier.${entry.storedTier}`)}
+          {entry.tier === 'hot' && <span title={t('memory.inCache')}> ⚡</span>}
+        </span>
         <span className="muted entry-owner">
           {entry.userId}
-          {entry.sessionId ? ` / ${entry.sessionId.slice(0, 8)}` : ''}
+          {entry.sessionId ? ` · ${t('memory.sessionOnly')}` : ''}
         </span>
         <span className="muted">{formatBytes(entry.sizeBytes, language)}</span>
         <span className="muted">{formatAge(entry.updatedAt, now, language)}</span>

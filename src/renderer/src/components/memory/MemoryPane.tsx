@@ -1,59 +1,28 @@
-import { useEffect } from 'react';
-import { useShallow } from 'zustand/react/shallow';
 import { useT } from '../../i18n';
-import { useMemoryStore } from '../../store/memoryStore';
-import { EntryDetail } from './EntryDetail';
-import { EntryList } from './EntryList';
-import { MemoryFilters } from './MemoryFilters';
-import { Overview } from './Overview';
+import { useMemoryStore, type MemoryView } from '../../store/memoryStore';
+import { CustomerProfile } from './CustomerProfile';
+import { StorageView } from './StorageView';
 
-/** The memory inspector: filters and the entry list on one side, the selected entry or the overview on the other. */
+const views: MemoryView[] = ['profile', 'storage'];
+
+/**
+ * The Memory pane: the customer profile for staff (the main view), and Storage for the store's IT
+ * staff (tiers, quotas, metrics, maintenance, export).
+ */
 export function MemoryPane() {
   const t = useT();
-  const { entries, nextCursor, loading, listError, selected, warnings } = useMemoryStore(
-    useShallow((state) => ({
-      entries: state.entries,
-      nextCursor: state.nextCursor,
-      loading: state.loading,
-      listError: state.listError,
-      selected: state.selected,
-      warnings: state.warnings,
-    })),
-  );
-  const reload = useMemoryStore((state) => state.reload);
-  const loadMore = useMemoryStore((state) => state.loadMore);
-  const refreshStats = useMemoryStore((state) => state.refreshStats);
-
-  useEffect(() => {
-    void reload();
-    void refreshStats();
-    const timer = setInterval(() => void refreshStats(), 5000);
-    return () => clearInterval(timer);
-  }, [reload, refreshStats]);
-
+  const view = useMemoryStore((state) => state.view);
+  const setView = useMemoryStore((state) => state.setView);
   return (
     <div className="memory-pane">
-      <section className="memory-list-column" aria-label={t('memory.filters')}>
-        <MemoryFilters />
-        {listError && (
-          <div className="field-error" role="alert">
-            {listError}
-          </div>
-        )}
-        <EntryList entries={entries} hasMore={nextCursor !== null} loading={loading} onEnd={() => void loadMore()} />
-      </section>
-      <aside className="memory-side">
-        {warnings.length > 0 && (
-          <div className="banner banner-warning" role="alert" data-testid="quota-warning">
-            {warnings.map((warning) => (
-              <div key={`${warning.userId}-${warning.quota}`}>
-                {t('memory.quotaWarning', { customer: warning.userId, quota: t(`tier.${warning.quota}`), percent: Math.round(warning.ratio * 100) })}
-              </div>
-            ))}
-          </div>
-        )}
-        {selected ? <EntryDetail key={`${selected.userId}/${selected.sessionId}/${selected.key}/${selected.updatedAt}`} /> : <Overview />}
-      </aside>
+      <div className="view-switch" role="group" aria-label={t('memory.views')}>
+        {views.map((name) => (
+          <button key={name} type="button" aria-pressed={view === name} className={view === name ? 'active' : ''} onClick={() => setView(name)}>
+            {t(`memory.view.${name}`)}
+          </button>
+        ))}
+      </div>
+      {view === 'profile' ? <CustomerProfile /> : <StorageView />}
     </div>
   );
 }
