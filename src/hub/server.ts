@@ -49,6 +49,8 @@ export function buildServer(deps: ServerDeps): HubServer {
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
   const streams = new Set<ServerResponse>();
+  /** Set by `endStreams`: a stream that finishes opening after it would never be ended, and would hold the close. */
+  let closing = false;
 
   app.decorateRequest('desk', null);
 
@@ -132,6 +134,7 @@ export function buildServer(deps: ServerDeps): HubServer {
   app.get('/sync/live', async (request, reply) => {
     const desk = request.desk!;
     const first = await latestSeq(pool);
+    if (closing) throw new HubError('unavailable', 'The hub is closing; connect again.');
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, {
@@ -166,6 +169,7 @@ export function buildServer(deps: ServerDeps): HubServer {
   return {
     app,
     endStreams() {
+      closing = true;
       for (const response of streams) response.end();
     },
   };

@@ -33,7 +33,15 @@ export function HelpDialog() {
   }, [open]);
 
   return (
-    <dialog ref={dialog} className="help-dialog" aria-labelledby="help-title" onClose={() => setOpen(false)} data-testid="help-dialog">
+    <dialog
+      ref={dialog}
+      className="help-dialog"
+      aria-labelledby="help-title"
+      // Esc fires `cancel` at once and `close` a task later: a "?" pressed in between must open it again.
+      onCancel={() => setOpen(false)}
+      onClose={() => setOpen(false)}
+      data-testid="help-dialog"
+    >
       <h2 id="help-title">{t('help.title')}</h2>
       <table className="shortcuts">
         <thead>
