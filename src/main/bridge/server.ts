@@ -9,6 +9,7 @@ import type { Dispatch } from '../core/dispatch';
 import type { EventBus } from '../core/eventBus';
 import { silentLogger, type Logger } from '../core/logger';
 import { imageResponseHeaders, type ImageAnswer } from '../images';
+import { contentTypeOf } from '../core/contentTypes';
 
 export interface BridgeOptions {
   dispatch: Dispatch;
@@ -49,18 +50,6 @@ export interface BridgeServer {
 
 const HOST = '127.0.0.1';
 const HEARTBEAT_MS = 15_000;
-const contentTypes = new Map<string, string>([
-  ['.html', 'text/html; charset=utf-8'],
-  ['.js', 'text/javascript; charset=utf-8'],
-  ['.mjs', 'text/javascript; charset=utf-8'],
-  ['.css', 'text/css; charset=utf-8'],
-  ['.svg', 'image/svg+xml'],
-  ['.png', 'image/png'],
-  ['.ico', 'image/x-icon'],
-  ['.json', 'application/json'],
-  ['.woff2', 'font/woff2'],
-]);
-
 /**
  * Serves the built renderer and the IPC contract on loopback: `POST /api/invoke/<channel>` for
  * requests and `GET /api/events` (server-sent events over a fetch stream) for pushed events. Every
@@ -242,7 +231,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeServer>
       return;
     }
     res.writeHead(200, {
-      'Content-Type': contentTypes.get(path.extname(file)) ?? 'application/octet-stream',
+      'Content-Type': contentTypeOf(file),
       'Content-Security-Policy': CONTENT_SECURITY_POLICY,
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',

@@ -4,6 +4,7 @@ import type { CustomScheme, Protocol } from 'electron';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, PRODUCT_IMAGE_PATH } from '@shared/security';
 import { silentLogger, type Logger } from '../core/logger';
 import { imageResponseHeaders, type ImageAnswer } from '../images';
+import { contentTypeOf } from '../core/contentTypes';
 
 /** The page the built app loads: never `file://` (Electron's security checklist, item 18). */
 export const APP_PAGE_URL = `${APP_ORIGIN}/index.html`;
@@ -17,18 +18,6 @@ export const appScheme: CustomScheme = {
   scheme: APP_SCHEME,
   privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
 };
-
-const contentTypes = new Map<string, string>([
-  ['.html', 'text/html; charset=utf-8'],
-  ['.js', 'text/javascript; charset=utf-8'],
-  ['.mjs', 'text/javascript; charset=utf-8'],
-  ['.css', 'text/css; charset=utf-8'],
-  ['.svg', 'image/svg+xml'],
-  ['.png', 'image/png'],
-  ['.ico', 'image/x-icon'],
-  ['.json', 'application/json'],
-  ['.woff2', 'font/woff2'],
-]);
 
 export interface AppProtocolOptions {
   /** The built renderer (out/renderer); nothing outside it is ever served. */
@@ -129,7 +118,7 @@ export function createAppProtocolHandler(options: AppProtocolOptions): (request:
     return new Response(body, {
       status: 200,
       headers: {
-        'Content-Type': contentTypes.get(path.extname(real).toLowerCase()) ?? 'application/octet-stream',
+        'Content-Type': contentTypeOf(real),
         'Content-Security-Policy': CONTENT_SECURITY_POLICY,
         'X-Content-Type-Options': 'nosniff',
         'Referrer-Policy': 'no-referrer',
