@@ -1,12 +1,12 @@
-import type { StoredTier, SummaryRecord } from '@shared/contract/memory';
+import type { SummaryRecord } from '@shared/contract/memory';
 import { AppError } from '@shared/errors';
 import type { Clock } from '../core/clock';
 import type { Db } from '../storage/database';
 import type { ChangeFeed, Origin, SharedCustomer, SharedSummary } from './changeFeed';
-import { compress, decompress } from './codec';
+import { decompress } from './codec';
 import type { CustomerStore } from './customers/customerStore';
 import type { CustomerData } from './data/customerData';
-import type { EntryRow, EntryStore } from './entries/entryStore';
+import { storedForm, type EntryRow, type EntryStore } from './entries/entryStore';
 import type { MemoryChange, MemoryEmitter } from './events';
 import { HotTier } from './hotTier';
 import type { MemoryLimits } from './limits';
@@ -83,19 +83,15 @@ export class Replica {
     const textBytes = Buffer.byteLength(text);
     const size = textBytes + Buffer.byteLength(validKeyText);
     if (size > limits.coldEntryMaxBytes) return 'invalid';
-    const tier: StoredTier = size < limits.warmEntryMaxBytes ? 'warm' : 'cold';
-    const stored = tier === 'warm' ? text : compress(text);
+    const stored = storedForm(text, textBytes, size, limits);
     const now = clock.now();
     const row: EntryRow = {
       id: -1,
       user_id: userId,
       session_id: '',
       key: validKeyText,
-      tier,
-      codec: tier === 'warm' ? 'none' : 'brotli',
-      value: stored,
+      ...stored,
       size,
-      stored_bytes: typeof stored === 'string' ? textBytes : stored.length,
       created_at: now,
       updated_at: now,
       accessed_at: now,

@@ -3,7 +3,7 @@ import { AppError } from '@shared/errors';
 import { foldAccents } from '@shared/text';
 import type { Db } from '../../storage/database';
 import type { Clock } from '../../core/clock';
-import { compress, decompress } from '../codec';
+import { decompress } from '../codec';
 import type { MemoryEmitter } from '../events';
 import { HEAP_FACTOR, HotTier, deepFreeze } from '../hotTier';
 import type { MemoryLimits } from '../limits';
@@ -13,7 +13,7 @@ import { searchableText } from '../text';
 import type { QuotaWatch } from '../usage/quotaWatch';
 import { memoryValueText, validId, validKey, validLimit, validScope } from '../validate';
 import type { ChangeFeed } from '../changeFeed';
-import { entryView, learnedAt, type EntryMeta, type EntryRow, type EntryStore } from './entryStore';
+import { entryView, learnedAt, storedForm, type EntryMeta, type EntryRow, type EntryStore } from './entryStore';
 
 export interface MemorizeOptions {
   /** The entry is deleted this long after the write. */
@@ -249,20 +249,16 @@ export class Entries {
     if (options.ttlMs !== undefined && (!Number.isInteger(options.ttlMs) || options.ttlMs <= 0)) {
       throw new AppError('invalid_request', 'ttlMs must be a positive whole number of milliseconds');
     }
-    const tier: StoredTier = size < limits.warmEntryMaxBytes ? 'warm' : 'cold';
-    const stored = tier === 'warm' ? text : compress(text);
-    if (tier === 'cold') this.metrics.compressed();
+    const stored = storedForm(text, textBytes, size, limits);
+    if (stored.tier === 'cold') this.metrics.compressed();
     const now = this.clock.now();
     const row: EntryRow = {
       id: -1,
       user_id: userId,
       session_id: sessionId ?? '',
       key,
-      tier,
-      codec: tier === 'warm' ? 'none' : 'brotli',
-      value: stored,
+      ...stored,
       size,
-      stored_bytes: typeof stored === 'string' ? textBytes : stored.length,
       created_at: now,
       updated_at: now,
       accessed_at: now,
@@ -288,8 +284,8 @@ export class Entries {
     if (size < limits.hotEntryMaxBytes) this.cacheHot(scopeKey, row, deepFreeze(JSON.parse(text) as JsonValue));
     else this.hot.deleteEntry(scopeKey, key);
     this.events.emit('changed', { userId, sessionId, key, change: 'put' });
-    this.quotas.noteUsage(userId, sessionId, tier, usedAfter, scopeKey);
-    return withValue(row, tier, value);
+    this.quotas.noteUsage(userId, sessionId, row.tier, usedAfter, scopeKey);
+    return withValue(row, row.tier, value);
   }
 
   private cacheHot(scopeKey: string, row: EntryMeta, value: JsonValue): void {

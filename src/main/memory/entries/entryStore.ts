@@ -11,6 +11,21 @@ import type { SearchIndex } from '../search/searchIndex';
 import { preview, searchableText } from '../text';
 import { UsageLedger } from '../usage/ledger';
 
+/**
+ * How a new value is stored: warm as plain text when the entry (`size`: value text plus key) is
+ * under the warm limit, else cold, brotli-compressed. `textBytes` is the value text's UTF-8 length.
+ */
+export function storedForm(
+  text: string,
+  textBytes: number,
+  size: number,
+  limits: Readonly<MemoryLimits>,
+): Pick<EntryRow, 'tier' | 'codec' | 'value' | 'stored_bytes'> {
+  if (size < limits.warmEntryMaxBytes) return { tier: 'warm', codec: 'none', value: text, stored_bytes: textBytes };
+  const value = compress(text);
+  return { tier: 'cold', codec: 'brotli', value, stored_bytes: value.length };
+}
+
 /** A row of `memory_entries`: one key → JSON value of a customer (`session_id` '' when customer-wide). */
 export interface EntryRow {
   id: number;

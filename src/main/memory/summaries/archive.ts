@@ -28,9 +28,9 @@ export interface PackedSummary {
   transcript: Buffer;
 }
 
-/** Packs and compresses (in the thread pool) a summary with its conversation. */
-export async function packArchive(record: SummaryRecord, events: readonly SessionEvent[]): Promise<PackedSummary> {
-  const packed: PackedArchive = {
+/** The archive of a summary with no events yet: the record's fields, empty event columns. */
+function emptyArchive(record: SummaryRecord): PackedArchive {
+  return {
     v: 2,
     record: {
       key_facts: record.key_facts,
@@ -46,6 +46,11 @@ export async function packArchive(record: SummaryRecord, events: readonly Sessio
     times: [],
     contents: [],
   };
+}
+
+/** Packs and compresses (in the thread pool) a summary with its conversation. */
+export async function packArchive(record: SummaryRecord, events: readonly SessionEvent[]): Promise<PackedSummary> {
+  const packed = emptyArchive(record);
   let previousId = '';
   let previousTime = 0;
   for (const event of events) {
@@ -70,22 +75,7 @@ export async function packArchive(record: SummaryRecord, events: readonly Sessio
  * (where it was learned) goes into the summary column beside the line.
  */
 export function packSummaryOnly(record: SummaryRecord, learnedAt: { deskName: string; store: string; at: number }): PackedSummary {
-  const packed: PackedArchive = {
-    v: 2,
-    record: {
-      key_facts: record.key_facts,
-      user_preferences: record.user_preferences,
-      important_events: record.important_events,
-      timestamp: record.timestamp,
-    },
-    idPrefix: [],
-    idRest: [],
-    authors: [],
-    kinds: [],
-    turnIds: [],
-    times: [],
-    contents: [],
-  };
+  const packed = emptyArchive(record);
   return { summaryJson: JSON.stringify({ summary: record.summary, learnedAt }), transcript: compress(JSON.stringify(packed)) };
 }
 
