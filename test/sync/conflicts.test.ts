@@ -1,44 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MemoryValueView } from '@shared/contract/memory';
 import type { Services } from '../../src/main/app/services';
 import type { Hub } from '../../src/hub';
-import { query, startTestHub } from '../hub/helpers';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres';
+import { query } from '../hub/helpers';
 import { tempDir } from '../helpers/tempDir';
-import { deskState, enroll, hashOf, hubState, invoke, put, settled, startDesk, status, until } from './helpers';
+import { deskState, enroll, hashOf, hubState, invoke, put, settled, status, syncTestBed, until } from './helpers';
 
-let postgres: TestPostgres;
+const { desk, close, freshHub: startHub } = syncTestBed();
 let hub: Hub;
 let databaseUrl: string;
-const open: Services[] = [];
-
-beforeAll(async () => {
-  postgres = await startTestPostgres();
-});
-
-afterAll(async () => {
-  await postgres?.stop();
-});
-
-afterEach(async () => {
-  for (const desk of open.splice(0)) await desk.close();
-  await hub?.close();
-});
-
-async function desk(dir: string, timings: Parameters<typeof startDesk>[1] = {}): Promise<Services> {
-  const services = await startDesk(dir, timings);
-  open.push(services);
-  return services;
-}
-
-async function close(services: Services): Promise<void> {
-  open.splice(open.indexOf(services), 1);
-  await services.close();
-}
 
 async function freshHub(): Promise<void> {
-  databaseUrl = await postgres.createDatabase();
-  hub = await startTestHub(databaseUrl);
+  ({ hub, databaseUrl } = await startHub());
 }
 
 /** Every row a desk keeps that names the customer, by table (0 everywhere when they are gone). */

@@ -1,46 +1,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MemoryValueView, SessionView, SummaryView } from '@shared/contract/memory';
 import type { SyncStatus } from '@shared/contract/sync';
-import type { Services } from '../../src/main/app/services';
 import { LOG_FILE_NAME } from '../../src/main/app/config';
 import type { Hub } from '../../src/hub';
-import { query, startTestHub } from '../hub/helpers';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres';
+import { query } from '../hub/helpers';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';
-import { deskState, enroll, hashOf, hubState, invoke, put, settled, startDesk, status, testCipher, until } from './helpers';
+import { deskState, enroll, hashOf, hubState, invoke, put, settled, status, syncTestBed, testCipher, until } from './helpers';
 
-let postgres: TestPostgres;
+const bed = syncTestBed();
+const { desk, close } = bed;
 let hub: Hub | null = null;
 let databaseUrl: string;
-const open: Services[] = [];
 
-beforeAll(async () => {
-  postgres = await startTestPostgres();
-});
-
-afterAll(async () => {
-  await postgres?.stop();
-});
-
-afterEach(async () => {
-  for (const desk of open.splice(0)) await desk.close();
-  await hub?.close();
-  hub = null;
-});
-
-async function desk(dir = tempDir()): Promise<Services> {
-  const services = await startDesk(dir);
-  open.push(services);
-  return services;
-}
-
-async function freshHub(options: Parameters<typeof startTestHub>[1] = {}): Promise<Hub> {
-  databaseUrl = await postgres.createDatabase();
-  hub = await startTestHub(databaseUrl, options);
-  return hub;
+async function freshHub(options: Parameters<typeof bed.freshHub>[0] = {}): Promise<Hub> {
+  const started = await bed.freshHub(options);
+  ({ databaseUrl } = started);
+  hub = started.hub;
+  return started.hub;
 }
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
@@ -207,7 +186,7 @@ describe('enrolling, leaving, refusals', () => {
   it('without a hub works as before: nothing is recorded, the status says not enrolled', async () => {
     const dir = tempDir();
     const plain = await startServices(dir);
-    open.push(plain);
+    bed.track(plain);
     await put(plain, '0901234567', 'thích', 'trà');
     await invoke(plain, 'memory.forget', { userId: '0901234567', key: 'thích' });
     await invoke(plain, 'customers.save', { customerId: '0901234567', displayName: 'Chị Lan' });
@@ -243,8 +222,7 @@ describe('enrolling, leaving, refusals', () => {
     await put(a, '0987654321', 'khoá thứ hai', 'giá trị thứ hai');
     const token = testCipher.decryptString(a.db!.prepare("SELECT ciphertext FROM secrets WHERE name = 'sync_device_token'").pluck().get() as Buffer);
     expect(token.length).toBeGreaterThan(16);
-    open.splice(open.indexOf(a), 1);
-    await a.close();
+    await close(a);
     const log = fs.readFileSync(path.join(dir, LOG_FILE_NAME), 'utf8');
     expect(log).toContain('desk enrolled with the sync hub');
     expect(log).toContain('the sync hub is unreachable');

@@ -2,13 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { SyncStatus } from '@shared/contract/sync';
 import type { Services } from '../../src/main/app/services';
 import { decompress } from '../../src/main/memory/codec';
 import { EncryptedSecretStore, SYNC_TOKEN_SECRET, type SecretCipher } from '../../src/main/settings/secretStore';
 import type { Hub } from '../../src/hub';
-import { query, repoRoot } from '../hub/helpers';
+import { query, repoRoot, startTestHub } from '../hub/helpers';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres';
 import { startServices } from '../helpers/services';
+import { tempDir } from '../helpers/tempDir';
 
 /**
  * A stand-in for the OS keychain (Electron's safeStorage is not there in tests): reversible, so
@@ -33,6 +36,51 @@ export function startDesk(dir: string, timings: Partial<typeof testSyncTimings> 
     },
     syncTimings: { ...testSyncTimings, ...timings },
   });
+}
+
+/**
+ * The setup of a sync test file: one embedded PostgreSQL for the file; per test, hubs on fresh
+ * databases and desks, all closed after the test (a hub closes once however often it is asked).
+ */
+export function syncTestBed() {
+  let postgres: TestPostgres | undefined;
+  const desks: Services[] = [];
+  const hubs: Hub[] = [];
+  beforeAll(async () => {
+    postgres = await startTestPostgres();
+  });
+  afterAll(async () => {
+    await postgres?.stop();
+  });
+  afterEach(async () => {
+    for (const desk of desks.splice(0)) await desk.close();
+    for (const hub of hubs.splice(0)) await hub.close();
+  });
+  /** Services started another way, closed after the test too. */
+  const track = (services: Services): Services => {
+    desks.push(services);
+    return services;
+  };
+  return {
+    track,
+    /** A desk on `dir`, closed after the test. */
+    async desk(dir = tempDir(), timings: Partial<typeof testSyncTimings> = {}): Promise<Services> {
+      return track(await startDesk(dir, timings));
+    },
+    /** Closes a desk now (to restart it on its folder, or to read what it left behind). */
+    async close(services: Services): Promise<void> {
+      desks.splice(desks.indexOf(services), 1);
+      await services.close();
+    },
+    /** A hub on a fresh database of the file's PostgreSQL. */
+    async freshHub(options: Parameters<typeof startTestHub>[1] = {}): Promise<{ hub: Hub; databaseUrl: string }> {
+      if (!postgres) throw new Error('PostgreSQL has not started');
+      const databaseUrl = await postgres.createDatabase();
+      const hub = await startTestHub(databaseUrl, options);
+      hubs.push(hub);
+      return { hub, databaseUrl };
+    },
+  };
 }
 
 /** Calls a channel as the renderer would and throws the typed error when it fails. */

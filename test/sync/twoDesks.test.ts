@@ -1,44 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MemoryValueView } from '@shared/contract/memory';
-import type { Services } from '../../src/main/app/services';
 import type { Hub } from '../../src/hub';
-import { startTestHub } from '../hub/helpers';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres';
 import { tempDir } from '../helpers/tempDir';
-import { deskState, enroll, hashOf, hubState, invoke, nextMemoryChange, put, settled, startDesk, status, until } from './helpers';
+import { deskState, enroll, hashOf, hubState, invoke, nextMemoryChange, put, settled, status, syncTestBed, until } from './helpers';
 
-let postgres: TestPostgres;
+const { desk, close, freshHub: startHub } = syncTestBed();
 let hub: Hub;
 let databaseUrl: string;
-const open: Services[] = [];
-
-beforeAll(async () => {
-  postgres = await startTestPostgres();
-});
-
-afterAll(async () => {
-  await postgres?.stop();
-});
-
-afterEach(async () => {
-  for (const desk of open.splice(0)) await desk.close();
-  await hub?.close();
-});
-
-async function desk(dir: string): Promise<Services> {
-  const services = await startDesk(dir);
-  open.push(services);
-  return services;
-}
-
-async function close(services: Services): Promise<void> {
-  open.splice(open.indexOf(services), 1);
-  await services.close();
-}
 
 async function freshHub(): Promise<Hub> {
-  databaseUrl = await postgres.createDatabase();
-  hub = await startTestHub(databaseUrl);
+  ({ hub, databaseUrl } = await startHub());
   return hub;
 }
 
