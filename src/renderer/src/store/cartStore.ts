@@ -142,8 +142,8 @@ export const useCartStore = create<CartState>()((set, get) => {
   };
   const lineOf = (uid: string) => get().cart?.lines.find((line) => line.uid === uid);
 
-  return {
-    customerId: null,
+  /** What the pane shows before a customer's cart is read. */
+  const unread = (): Pick<CartState, 'cart' | 'sync' | 'syncedAt' | 'error' | 'recreated' | 'resyncReason' | 'missing' | 'removed' | 'failed'> => ({
     cart: null,
     sync: 'idle',
     syncedAt: null,
@@ -153,20 +153,14 @@ export const useCartStore = create<CartState>()((set, get) => {
     missing: [],
     removed: null,
     failed: null,
+  });
+
+  return {
+    customerId: null,
+    ...unread(),
     async load(customerId) {
       seq++;
-      set({
-        customerId,
-        cart: null,
-        sync: 'idle',
-        syncedAt: null,
-        error: null,
-        recreated: false,
-        resyncReason: null,
-        missing: [],
-        removed: null,
-        failed: null,
-      });
+      set({ customerId, ...unread() });
       if (customerId) await read(customerId, null);
     },
     async resync(reason) {
