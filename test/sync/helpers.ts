@@ -8,7 +8,7 @@ import type { Services } from '../../src/main/app/services';
 import { decompress } from '../../src/main/memory/codec';
 import { EncryptedSecretStore, SYNC_TOKEN_SECRET, type SecretCipher } from '../../src/main/settings/secretStore';
 import type { Hub } from '../../src/hub';
-import { query, repoRoot, startTestHub } from '../hub/helpers';
+import { eventually, query, repoRoot, startTestHub } from '../hub/helpers';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';
@@ -100,15 +100,9 @@ export function put(desk: Services, userId: string, key: string, value: unknown,
   return invoke(desk, 'memory.put', { userId, key, value, ...(sessionId ? { sessionId } : {}) });
 }
 
-/** Polls `check` until it holds, every few ms, for at most `timeoutMs`: never a fixed sleep. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let attempt = 0; attempt < 100_000; attempt++) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, Math.min(100, 5 * 2 ** attempt)));
-  }
-  throw new Error(`gave up waiting for ${what}`);
+/** Polls `check` until it holds, for at most `timeoutMs` (the hub tests' `eventually`): never a fixed sleep. */
+export function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  return eventually(async () => check(), what, timeoutMs);
 }
 
 /** Resolves with the first `memory.changed` of the desk that `match` accepts, or rejects after `timeoutMs`. */
