@@ -6,6 +6,7 @@ const STATUS: Record<SyncErrorCode, number> = {
   enrollment_invalid: 401,
   too_large: 413,
   quota_exceeded: 422,
+  cursor_unknown: 409,
   internal: 500,
   unavailable: 503,
 };

@@ -113,6 +113,11 @@ export const migrations: HubMigration[] = [
         SELECT at, desk_id, action, op_id, customer_ref FROM audit;
     `,
   },
+  {
+    version: 2,
+    name: 'audit by op id (a pull checks the change at its cursor)',
+    sql: `CREATE INDEX audit_by_op ON audit (op_id) WHERE op_id IS NOT NULL;`,
+  },
 ];
 
 /** Advisory lock keys (two-int form): the hub's namespace, then the purpose. */

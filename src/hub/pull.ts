@@ -24,6 +24,20 @@ export async function pullPage(db: pg.Pool, after: number, limit: number): Promi
   return { json: `{"changes":[${changes}],${JSON.stringify(tail).slice(1)}`, cursor, count: rows.length };
 }
 
+/**
+ * Whether this log holds the change `opId` at `seq`, or held it until an erasure removed it (its
+ * skeleton is in the audit table). False means the log is not the one the desk synced with: the
+ * database was restored from a backup taken before that change, or replaced.
+ */
+export async function knowsChange(db: pg.Pool, seq: number, opId: string): Promise<boolean> {
+  const result = await db.query<{ known: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM changes WHERE seq = $1 AND op_id = $2)
+         OR EXISTS (SELECT 1 FROM audit WHERE op_id = $2) AS known`,
+    [seq, opId],
+  );
+  return result.rows[0]?.known === true;
+}
+
 /** The newest seq in the log (0 when empty), sent to a live client when it connects or after a gap in notifications. */
 export async function latestSeq(db: pg.Pool): Promise<number> {
   const result = await db.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM changes');

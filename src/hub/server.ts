@@ -3,12 +3,20 @@ import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { enrollRequestSchema, pushRequestSchema, SYNC_MAX_BATCH_BYTES, SYNC_MAX_PULL, SYNC_MAX_VALUE_BYTES, type LiveEvent } from '@shared/sync';
+import {
+  enrollRequestSchema,
+  pushRequestSchema,
+  SYNC_MAX_BATCH_BYTES,
+  SYNC_MAX_PULL,
+  SYNC_MAX_VALUE_BYTES,
+  UUID_PATTERN,
+  type LiveEvent,
+} from '@shared/sync';
 import { authenticate, redeemEnrollment, type AuthenticatedDesk } from './admin';
 import { HubError, isDatabaseUnavailable } from './errors';
 import { inTransaction } from './database';
 import type { ChangeListener } from './live';
-import { latestSeq, pullPage } from './pull';
+import { knowsChange, latestSeq, pullPage } from './pull';
 import { applyBatch, beginBatch, valueBytes, type PushResult } from './push';
 
 export const HEARTBEAT_MS = 15_000;
@@ -125,8 +133,19 @@ export function buildServer(deps: ServerDeps): HubServer {
     const query = request.query as Record<string, unknown>;
     const after = integerParam(query.after, 0);
     const limit = integerParam(query.limit, SYNC_MAX_PULL);
-    if (after === null || limit === null || limit < 1)
-      throw new HubError('invalid_request', `Ask for /sync/pull?after=<seq ≥ 0>&limit=<1..${SYNC_MAX_PULL}>.`);
+    const at = query.at;
+    if (after === null || limit === null || limit < 1 || (at !== undefined && (typeof at !== 'string' || !UUID_PATTERN.test(at))))
+      throw new HubError(
+        'invalid_request',
+        `Ask for /sync/pull?after=<seq ≥ 0>&limit=<1..${SYNC_MAX_PULL}>[&at=<op id of the change at seq after>].`,
+      );
+    if (typeof at === 'string' && after > 0 && !(await knowsChange(pool, after, at))) {
+      logger.warn({ deskId: request.desk!.id, after }, 'a desk synced past what this hub has: its log was restored or replaced');
+      throw new HubError(
+        'cursor_unknown',
+        'This hub does not have the change this desk synced through (its database was restored from a backup or replaced): pull from 0 and send your changes again.',
+      );
+    }
     const page = await pullPage(pool, after, limit);
     return reply.type('application/json; charset=utf-8').send(page.json);
   });

@@ -139,6 +139,14 @@ export interface SyncChange {
   acceptedAt: number;
 }
 
+/** An op, summary or desk id as the protocol writes it (lower or upper case hex). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `GET /sync/pull?after=<seq>&limit=<n>&at=<op id>` answers this. `at`, the op id of the change the
+ * desk applied at seq `after`, lets the hub check that its log still holds that change (or that
+ * an erasure removed it); when it does not, the hub answers 409 `cursor_unknown`.
+ */
 export interface PullResponse {
   changes: SyncChange[];
   /** The cursor to ask after next time (the last seq returned, or `after` when none). */
@@ -156,8 +164,14 @@ export interface EnrollResponse {
   token: string;
 }
 
-/** Every refusal of the hub: HTTP status plus this body. */
-export type SyncErrorCode = 'unauthorized' | 'invalid_request' | 'too_large' | 'quota_exceeded' | 'enrollment_invalid' | 'unavailable' | 'internal';
+/**
+ * Every refusal of the hub: HTTP status plus this body. `cursor_unknown` (409) answers a pull whose
+ * `at` (the op id of the change at seq `after`) the hub does not know: its log is not the one the
+ * desk synced with (restored from a backup, or a new database). The desk then pulls from 0 and
+ * sends what it has again.
+ */
+export type SyncErrorCode =
+  'unauthorized' | 'invalid_request' | 'too_large' | 'quota_exceeded' | 'enrollment_invalid' | 'cursor_unknown' | 'unavailable' | 'internal';
 export interface SyncErrorBody {
   error: { code: SyncErrorCode; message: string; details?: unknown };
 }

@@ -97,8 +97,9 @@ export class HubClient {
     return answer.body;
   }
 
-  async pull(after: number, limit?: number): Promise<Answer<PullResponse>> {
-    const query = `after=${after}${limit === undefined ? '' : `&limit=${limit}`}`;
+  /** `at`: the op id the desk has at seq `after`, for the hub to check. */
+  async pull(after: number, limit?: number, at?: string): Promise<Answer<PullResponse>> {
+    const query = `after=${after}${limit === undefined ? '' : `&limit=${limit}`}${at === undefined ? '' : `&at=${at}`}`;
     const response = await fetch(`${this.hubUrl}/sync/pull?${query}`, { headers: this.headers() });
     return { status: response.status, body: (await response.json()) as PullResponse | SyncErrorBody };
   }

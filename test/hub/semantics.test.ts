@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatHlc, type SyncChange, type SyncOp } from '@shared/sync';
 import type { Hub } from '../../src/hub';
+import { migrations } from '../../src/hub/migrations';
 import { erasedMarker } from '../../src/hub/push';
 import { prng } from '../../src/main/commerce/demo/catalog';
 import type { HubClient } from '../helpers/hubClient';
@@ -29,7 +30,9 @@ describe('hub schema', () => {
     const databaseUrl = await bed.postgres().createDatabase();
     const started = await Promise.all([freshHub(databaseUrl), freshHub(databaseUrl), freshHub(databaseUrl)]);
     expect(started).toHaveLength(3);
-    expect(await query(databaseUrl, 'SELECT version FROM hub_migrations')).toEqual([{ version: 1 }]);
+    expect(await query(databaseUrl, 'SELECT version FROM hub_migrations ORDER BY version')).toEqual(
+      migrations.map((migration) => ({ version: migration.version })),
+    );
   });
 });
 
@@ -252,6 +255,34 @@ describe('hub pull', () => {
     const rest = await a!.pull(2, 10);
     expect(rest.body).toMatchObject({ cursor: 5, more: false });
     expect(await a!.pull(5)).toMatchObject({ status: 200, body: { changes: [], cursor: 5, more: false } });
+  });
+
+  it('refuses a cursor whose change this log never had (restored or replaced), and keeps one an erasure removed', async () => {
+    const hub = await freshHub();
+    const [a] = await enrollDesks(hub, 1);
+    const [first] = (await a!.pushOk([a!.put('0901234567', 'sữa', 'không đường')])).results;
+    const [, third] = (await a!.pushOk([a!.put('0911111111', 'bia', 'không'), a!.put('0911111111', 'trà', 'xanh')])).results;
+    expect((await a!.pull(first!.seq!, 10, first!.id)).status).toBe(200);
+
+    // The change at seq 1 is erased: the log no longer has it, but it had it, so the cursor is good.
+    await a!.pushOk([a!.erase('0901234567')]);
+    expect(await query(hub.databaseUrl, 'SELECT 1 FROM changes WHERE op_id = $1', [first!.id])).toEqual([]);
+    const afterErasure = await a!.pull(first!.seq!, 10, first!.id);
+    expect(afterErasure.status).toBe(200);
+    expect((afterErasure.body as { changes: SyncChange[] }).changes.map((change) => change.op.kind)).toEqual([
+      'memory.put',
+      'memory.put',
+      'customer.erase',
+    ]);
+
+    // Another op at that seq, or a seq past the log's end: the desk synced with another log.
+    expect(third!.seq).toBe(3);
+    const unknown = await a!.pull(2, 10, third!.id);
+    expect(unknown).toMatchObject({ status: 409, body: { error: { code: 'cursor_unknown' } } });
+    expect(await a!.pull(500, 10, crypto.randomUUID())).toMatchObject({ status: 409, body: { error: { code: 'cursor_unknown' } } });
+    // A malformed `at` is a malformed request; a desk that sends none is not checked (older desks).
+    expect(await a!.pull(2, 10, 'not-an-id')).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
+    expect((await a!.pull(500, 10)).status).toBe(200);
   });
 
   it('never lets a cursor pass a change that commits later with a smaller seq (concurrent pushers on two hubs)', async () => {

@@ -56,6 +56,12 @@ export function syncTestBed() {
     for (const desk of desks.splice(0)) await desk.close();
     for (const hub of hubs.splice(0)) await hub.close();
   });
+  /** A hub on a database of the file's PostgreSQL that exists already (another process, a restored copy). */
+  const hubOn = async (databaseUrl: string, options: Parameters<typeof startTestHub>[1] = {}): Promise<Hub> => {
+    const hub = await startTestHub(databaseUrl, options);
+    hubs.push(hub);
+    return hub;
+  };
   /** Services started another way, closed after the test too. */
   const track = (services: Services): Services => {
     desks.push(services);
@@ -76,10 +82,9 @@ export function syncTestBed() {
     async freshHub(options: Parameters<typeof startTestHub>[1] = {}): Promise<{ hub: Hub; databaseUrl: string }> {
       if (!postgres) throw new Error('PostgreSQL has not started');
       const databaseUrl = await postgres.createDatabase();
-      const hub = await startTestHub(databaseUrl, options);
-      hubs.push(hub);
-      return { hub, databaseUrl };
+      return { hub: await hubOn(databaseUrl, options), databaseUrl };
     },
+    hubOn,
   };
 }
 

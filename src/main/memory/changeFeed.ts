@@ -14,12 +14,15 @@ import type { SummaryRecord } from '@shared/contract/memory';
 export interface ChangeFeed {
   /** True while this desk shares its changes (it is enrolled with a hub). */
   readonly active: boolean;
-  /** A customer-wide memory was written: returns the stamp stored with the row, or null when it is not shared (too large). */
-  memoryPut(customerId: string, key: string, valueJson: string): string | null;
+  /**
+   * A customer-wide memory was written: returns the stamp stored with the row, or null when it is
+   * not shared (too large). With `hlc`, the row is sent again under the stamp it already has.
+   */
+  memoryPut(customerId: string, key: string, valueJson: string, hlc?: string): string | null;
   /** A customer-wide memory was forgotten: the stamp of the forget (the tombstone). */
   memoryForget(customerId: string, key: string): string;
-  /** The customer record was created or changed: the stamp stored with the record. */
-  customerPut(record: SharedCustomer): string;
+  /** The customer record was created or changed (or, with `hlc`, is sent again): the stamp stored with the record. */
+  customerPut(record: SharedCustomer, hlc?: string): string;
   /** Everything of the customer was erased here. */
   customerErase(customerId: string): void;
   /** Maintenance summarized one of the customer's conversations. */

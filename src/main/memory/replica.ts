@@ -220,9 +220,10 @@ export class Replica {
   /**
    * Shares what this desk kept before it joined a hub: every customer record and customer-wide
    * memory not shared yet is recorded in the feed and stamped, `batch` rows per transaction.
-   * Returns how many of each.
+   * With `again`, the rows shared already are recorded once more under their own stamps instead
+   * (the hub lost them), so they win over nothing newer. Returns how many of each.
    */
-  shareExisting(feed: ChangeFeed, batch = 500): { customers: number; memories: number } {
+  shareExisting(feed: ChangeFeed, batch = 500, again = false): { customers: number; memories: number } {
     const { db, customers } = this.parts;
     const result = { customers: 0, memories: 0 };
     let afterCustomer = '';
@@ -231,15 +232,24 @@ export class Replica {
       if (page.length === 0) break;
       db.transaction(() => {
         for (const record of page) {
-          if (record.hlc !== null) continue;
-          customers.setStamp(record.customerId, feed.customerPut(record));
+          if (again) {
+            if (record.hlc === null) continue;
+            feed.customerPut(record, record.hlc);
+          } else {
+            if (record.hlc !== null) continue;
+            customers.setStamp(record.customerId, feed.customerPut(record));
+          }
           result.customers++;
         }
       }).immediate();
       afterCustomer = page[page.length - 1]!.customerId;
     }
-    const selectPage = this.sql.get<[number, number], { id: number; user_id: string; key: string; value: Buffer | string; codec: EntryRow['codec'] }>(
-      "SELECT id, user_id, key, value, codec FROM memory_entries WHERE id > ? AND session_id = '' AND hlc IS NULL ORDER BY id LIMIT ?",
+    const selectPage = this.sql.get<
+      [number, number],
+      { id: number; user_id: string; key: string; value: Buffer | string; codec: EntryRow['codec']; hlc: string | null }
+    >(
+      `SELECT id, user_id, key, value, codec, hlc FROM memory_entries
+        WHERE id > ? AND session_id = '' AND hlc IS ${again ? 'NOT NULL' : 'NULL'} ORDER BY id LIMIT ?`,
     );
     const setStamp = this.sql.get<[string | null, number]>('UPDATE memory_entries SET hlc = ? WHERE id = ?');
     let afterEntry = 0;
@@ -248,9 +258,9 @@ export class Replica {
       if (page.length === 0) break;
       db.transaction(() => {
         for (const row of page) {
-          const hlc = feed.memoryPut(row.user_id, row.key, decompress(row.value, row.codec));
+          const hlc = feed.memoryPut(row.user_id, row.key, decompress(row.value, row.codec), row.hlc ?? undefined);
           if (hlc === null) continue;
-          setStamp.run(hlc, row.id);
+          if (!again) setStamp.run(hlc, row.id);
           result.memories++;
         }
       }).immediate();

@@ -1,5 +1,5 @@
 import { canonicalCustomerId, canonicalMemoryKey } from '@shared/identity';
-import type { JsonValue, SyncChange, SyncOp } from '@shared/sync';
+import { UUID_PATTERN, type JsonValue, type SyncChange, type SyncOp } from '@shared/sync';
 import type { Logger } from '../core/logger';
 import type { MemoryChange, Origin, Replica } from '../memory';
 import type { Db } from '../storage/database';
@@ -74,6 +74,8 @@ export class Applier {
       .transaction(() => {
         for (const change of changes) this.applyOne(change, report, memoryChanges, deskId);
         this.state.set('cursor', cursor);
+        const last = changes.at(-1)?.op as { id?: unknown } | undefined;
+        if (typeof last?.id === 'string') this.state.set('cursor_op', last.id);
         this.state.set('last_sync_at', syncedAt);
         const stamp = this.outbox.clock.last();
         if (stamp !== null) this.state.set('hlc', stamp);
@@ -196,7 +198,8 @@ export class Applier {
     if (raw === null || typeof raw !== 'object') return null;
     const op = raw as Record<string, unknown>;
     const { id, hlc } = op;
-    if (typeof id !== 'string' || !UUID.test(id) || typeof hlc !== 'string' || !HLC.test(hlc) || typeof op.customerId !== 'string') return null;
+    if (typeof id !== 'string' || !UUID_PATTERN.test(id) || typeof hlc !== 'string' || !HLC.test(hlc) || typeof op.customerId !== 'string')
+      return null;
     const customerId = this.canonicalId(op.customerId);
     if (customerId === null) return null;
     switch (op.kind) {
@@ -218,7 +221,8 @@ export class Applier {
         return { id, customerId, hlc, kind: op.kind };
       case 'summary.add': {
         const { summaryId, createdAt, summary } = op;
-        if (typeof summaryId !== 'string' || !UUID.test(summaryId) || !Number.isSafeInteger(createdAt) || (createdAt as number) < 0) return null;
+        if (typeof summaryId !== 'string' || !UUID_PATTERN.test(summaryId) || !Number.isSafeInteger(createdAt) || (createdAt as number) < 0)
+          return null;
         if (summary === null || typeof summary !== 'object') return null;
         const { text, facts, preferences } = summary as Record<string, unknown>;
         if (typeof text !== 'string' || text.length > 8000 || !lines(facts) || !lines(preferences)) return null;
@@ -230,7 +234,6 @@ export class Applier {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HLC = /^\d{15}:\d{6}:[0-9a-f-]{36}$/;
 
 function textOrNull(value: unknown, max: number): value is string | null {

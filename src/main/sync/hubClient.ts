@@ -60,8 +60,10 @@ export class HubClient {
     return this.call<PushResponse>('POST', '/sync/push', body, true, signal);
   }
 
-  pull(after: number, limit: number, signal?: AbortSignal): Promise<PullResponse> {
-    return this.call<PullResponse>('GET', `/sync/pull?after=${after}&limit=${limit}`, null, true, signal);
+  /** `at`: the op id of the change at seq `after`, for the hub to check (see `PullResponse`). */
+  pull(after: number, limit: number, at: string | null, signal?: AbortSignal): Promise<PullResponse> {
+    const check = at === null || after === 0 ? '' : `&at=${encodeURIComponent(at)}`;
+    return this.call<PullResponse>('GET', `/sync/pull?after=${after}&limit=${limit}${check}`, null, true, signal);
   }
 
   /**

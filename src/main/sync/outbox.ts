@@ -91,7 +91,7 @@ export class Outbox implements ChangeFeed {
 
   // ---- the change feed (inside memory's transactions) ---------------------------------------
 
-  memoryPut(customerId: string, key: string, valueJson: string): string | null {
+  memoryPut(customerId: string, key: string, valueJson: string, stamp?: string): string | null {
     // The hub refuses such values (too large, or nested deeper than it reads); they stay on this desk (their row keeps no stamp).
     if (
       valueJson.length > SYNC_MAX_VALUE_BYTES ||
@@ -101,7 +101,7 @@ export class Outbox implements ChangeFeed {
       this.tooLarge++;
       return null;
     }
-    const hlc = this.clock.next();
+    const hlc = stamp ?? this.clock.next();
     const id = randomUUID();
     // The value is already JSON text: put in as it is rather than parsed and written again.
     const op = `{"id":"${id}","customerId":${JSON.stringify(customerId)},"hlc":"${hlc}","kind":"memory.put","key":${JSON.stringify(key)},"value":${valueJson}}`;
@@ -117,8 +117,8 @@ export class Outbox implements ChangeFeed {
     return hlc;
   }
 
-  customerPut(record: SharedCustomer): string {
-    const hlc = this.clock.next();
+  customerPut(record: SharedCustomer, stamp?: string): string {
+    const hlc = stamp ?? this.clock.next();
     const id = randomUUID();
     const op = {
       id,
@@ -145,6 +145,34 @@ export class Outbox implements ChangeFeed {
     const id = randomUUID();
     const op = { id, customerId, hlc, kind: 'summary.add', summaryId: randomUUID(), createdAt, summary };
     this.write(id, customerId, 'summary.add', JSON.stringify(op), hlc);
+  }
+
+  /**
+   * Sends this desk's tombstones again under their own stamps (the hub lost them: see
+   * `SyncService`), `batch` per transaction. Returns how many.
+   */
+  resendTombstones(batch = 500): number {
+    const page = this.db.prepare<[string, string, number], { customer_id: string; key: string; hlc: string }>(
+      'SELECT customer_id, key, hlc FROM sync_tombstones WHERE (customer_id, key) > (?, ?) ORDER BY customer_id, key LIMIT ?',
+    );
+    let sent = 0;
+    let after: [string, string] = ['', ''];
+    for (let round = 0; round < 1_000_000; round++) {
+      const rows = page.all(after[0], after[1], batch);
+      if (rows.length === 0) break;
+      this.db
+        .transaction(() => {
+          for (const { customer_id: customerId, key, hlc } of rows) {
+            const id = randomUUID();
+            this.write(id, customerId, 'memory.forget', JSON.stringify({ id, customerId, hlc, kind: 'memory.forget', key }), hlc);
+          }
+        })
+        .immediate();
+      sent += rows.length;
+      const last = rows[rows.length - 1]!;
+      after = [last.customer_id, last.key];
+    }
+    return sent;
   }
 
   /**

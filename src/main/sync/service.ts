@@ -184,6 +184,8 @@ export class SyncService {
         state.set('store', enrolled.store);
         state.set('hub_url', hubUrl);
         state.set('cursor', 0);
+        state.set('cursor_op', null);
+        state.set('resend_pending', null);
         state.set('last_error', null);
         outbox.setDesk(enrolled.deskId);
       })
@@ -224,7 +226,18 @@ export class SyncService {
     }
     this.deps.db
       .transaction(() => {
-        for (const name of ['desk_id', 'desk_name', 'store', 'hub_url', 'cursor', 'last_sync_at', 'last_error'] as const) state.set(name, null);
+        for (const name of [
+          'desk_id',
+          'desk_name',
+          'store',
+          'hub_url',
+          'cursor',
+          'cursor_op',
+          'resend_pending',
+          'last_sync_at',
+          'last_error',
+        ] as const)
+          state.set(name, null);
         outbox.setDesk(null);
       })
       .immediate();
@@ -254,6 +267,8 @@ export class SyncService {
   private connect(hubUrl: string, token: string): void {
     this.token = token;
     this.client = new HubClient(hubUrl, () => this.token, this.timings.hub);
+    // A resend the last run did not finish (it stopped in the middle): done again, whole.
+    if (this.deps.state.get('resend_pending') !== null) this.resendShared();
     this.scheduleTick();
     this.openLive();
     void this.requestPush();
@@ -432,15 +447,15 @@ export class SyncService {
    * (a guess that turns out wrong is dropped; a page asked for early is still a correct prefix).
    */
   private async pullAll(): Promise<void> {
-    const { state, clock, logger } = this.deps;
+    const { state, clock } = this.deps;
     const client = this.client;
     if (client === null) return;
     const size = this.timings.pullPageSize;
     const asked = new Map<number, Promise<PullResponse>>();
-    const ask = (after: number) => {
+    const ask = (after: number, at: string | null = null) => {
       let page = asked.get(after);
       if (page === undefined) {
-        page = client.pull(after, size, this.calls.signal);
+        page = client.pull(after, size, at, this.calls.signal);
         // Awaited below, or dropped (a wrong guess, or the run stopped first): its failure is then nobody's.
         page.catch(() => undefined);
         asked.set(after, page);
@@ -448,7 +463,8 @@ export class SyncService {
       return page;
     };
     let cursor = state.number('cursor') ?? 0;
-    let next: Promise<PullResponse> | null = ask(cursor);
+    // The first page checks that the hub still has the change at the cursor; the next ones follow it.
+    let next: Promise<PullResponse> | null = ask(cursor, state.get('cursor_op'));
     for (let pages = 0; pages < MAX_PAGES_PER_RUN && next !== null; pages++) {
       let page: PullResponse;
       try {
@@ -458,6 +474,11 @@ export class SyncService {
         if (!(error instanceof HubCallError)) throw error;
         if (error.status === 401 || error.status === 403) {
           this.tokenRefused();
+          return;
+        }
+        if (error.code === 'cursor_unknown') {
+          this.hubLostChanges();
+          this.pullAgain = true;
           return;
         }
         this.setOnline(false, error.transient ? 'hub_unreachable' : 'hub_error', error);
@@ -480,9 +501,7 @@ export class SyncService {
         this.applier.applyPage(page.changes, page.cursor, state.get('desk_id'), clock.now());
       } catch (error) {
         // Nothing of the page was kept (one transaction): pulled again later, from the same cursor.
-        logger.error({ err: errorFacts(error) }, 'changes from the hub could not be stored');
-        this.deps.onStorageError?.(error);
-        this.problem('storage');
+        this.storageRefused(error, 'changes from the hub could not be stored');
         this.retryPull();
         return;
       }
@@ -493,6 +512,52 @@ export class SyncService {
       this.setOnline(true);
     }
     this.emit();
+  }
+
+  /**
+   * The hub does not have the change this desk synced through: its database was restored from a
+   * backup, or replaced. What it lost may live on this desk only, so the desk pulls everything
+   * again and sends what it has again under the stamps it already has: last writer wins keeps
+   * whatever is newer, wherever it is, so nothing is lost and nothing older wins. A resend cut
+   * short is done again at the next start (`resend_pending`).
+   */
+  private hubLostChanges(): void {
+    const { db, state, logger } = this.deps;
+    logger.warn({ cursor: state.number('cursor') }, 'the sync hub lost changes this desk had synced (restored from a backup?); sending them again');
+    try {
+      db.transaction(() => {
+        state.set('cursor', 0);
+        state.set('cursor_op', null);
+        state.set('resend_pending', 1);
+      }).immediate();
+    } catch (error) {
+      this.storageRefused(error);
+      return;
+    }
+    this.problem('hub_restored');
+    this.resendShared();
+  }
+
+  /** Records every shared row of this desk in the outbox again, with its own stamp, and pushes. */
+  private resendShared(): void {
+    const { replica, outbox, state, logger } = this.deps;
+    try {
+      const shared = replica.shareExisting(outbox, 500, true);
+      const forgets = outbox.resendTombstones();
+      state.set('resend_pending', null);
+      logger.info({ ...shared, forgets }, 'sent what this desk has to the hub again');
+    } catch (error) {
+      this.storageRefused(error);
+      return;
+    }
+    void this.requestPush();
+  }
+
+  /** This desk's data file refused a sync write (full, damaged, read-only): damage switches the app to safe mode. */
+  private storageRefused(error: unknown, what = 'sync state could not be stored'): void {
+    this.deps.logger.error({ err: errorFacts(error) }, what);
+    this.deps.onStorageError?.(error);
+    this.problem('storage');
   }
 
   private retryPull(): void {

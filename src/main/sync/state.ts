@@ -8,6 +8,10 @@ export type StateName =
   | 'hub_url'
   /** The hub seq this desk applied through (its pull cursor). */
   | 'cursor'
+  /** The op id of the change at seq `cursor`: the hub checks it still has it (see `PullResponse`). */
+  | 'cursor_op'
+  /** Set while this desk sends what it has again because the hub lost it; cleared when all is in the outbox. */
+  | 'resend_pending'
   /** The greatest clock stamp this desk gave out and no longer has in its outbox, or took in from the hub. */
   | 'hlc'
   /** The last time a push or a pull reached the hub (epoch ms). */

@@ -9,8 +9,10 @@ import { channel, event } from './define';
  * - `hub_error`: the hub answered with a fault of its own; tried again later.
  * - `changes_refused`: the hub refused some changes for good; they were set aside (`rejected`).
  * - `storage`: this desk's data file refused a change from the hub (full, damaged, read-only).
+ * - `hub_restored`: the hub had lost changes this desk had synced (its database was restored from a
+ *   backup, or replaced); this desk pulled everything again and sent what it has again.
  */
-export const syncProblems = ['hub_unreachable', 'token_refused', 'token_missing', 'hub_error', 'changes_refused', 'storage'] as const;
+export const syncProblems = ['hub_unreachable', 'token_refused', 'token_missing', 'hub_error', 'changes_refused', 'storage', 'hub_restored'] as const;
 export type SyncProblem = (typeof syncProblems)[number];
 
 /** This desk's link with its hub, as Settings › Sync shows it. */
