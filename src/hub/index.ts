@@ -3,6 +3,7 @@ import net from 'node:net';
 import pino from 'pino';
 import { createEnrollment } from './admin';
 import { createPool, DEFAULT_POOL_SIZE, startEmbeddedDatabase, type HubDatabase } from './database';
+import { expireMemories } from './expiry';
 import { ChangeListener } from './live';
 import { runMigrations } from './migrations';
 import { latestSeq } from './pull';
@@ -14,6 +15,7 @@ import { buildServer } from './server';
  */
 
 export const DEFAULT_QUOTA_BYTES_PER_CUSTOMER = 5 * 1024 * 1024;
+const DEFAULT_EXPIRY_SWEEP_MS = 60_000;
 
 export interface HubOptions {
   /** PostgreSQL to use. Without it, an embedded PostgreSQL is started with its data in `dataDir`. */
@@ -32,6 +34,8 @@ export interface HubOptions {
   poolSize?: number;
   /** The hub's clock for code expiry and timestamps (tests move it). */
   now?: () => number;
+  /** How often memories whose time-to-live passed are removed (default every minute). */
+  expirySweepMs?: number;
 }
 
 export interface Hub {
@@ -104,6 +108,28 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       server.endStreams();
       await server.app.close();
     });
+    let sweeping: Promise<void> | null = null;
+    const sweep = (): void => {
+      // One sweep at a time per process; a failed one (PostgreSQL restarting) is tried at the next tick.
+      sweeping ??= expireMemories(pool, now())
+        .then(
+          (expired) => {
+            if (expired.memories + expired.changes > 0) logger.info(expired, 'expired memories removed');
+          },
+          (error: unknown) => logger.warn({ pgCode: (error as { code?: unknown }).code }, 'expiry sweep failed; trying again later'),
+        )
+        .finally(() => {
+          sweeping = null;
+        });
+    };
+    const sweeper = setInterval(sweep, options.expirySweepMs ?? DEFAULT_EXPIRY_SWEEP_MS);
+    sweeper.unref();
+    sweep();
+    cleanup.push(async () => {
+      clearInterval(sweeper);
+      await sweeping;
+    });
+
     const host = options.host ?? '127.0.0.1';
     await server.app.listen({ host, port: options.port ?? 0 });
     const address = server.app.server.address();

@@ -118,6 +118,20 @@ export const migrations: HubMigration[] = [
     name: 'audit by op id (a pull checks the change at its cursor)',
     sql: `CREATE INDEX audit_by_op ON audit (op_id) WHERE op_id IS NOT NULL;`,
   },
+  {
+    version: 3,
+    name: 'memories kept for a time: their end, and the log entries whose values go then',
+    sql: `
+      ALTER TABLE memories ADD COLUMN expires_at bigint;
+      CREATE INDEX memories_expiring ON memories (expires_at) WHERE expires_at IS NOT NULL AND NOT deleted;
+      -- The change log's puts with a time-to-live (few), so the expiry sweep never scans the log.
+      CREATE TABLE expiring_changes (
+        seq bigint PRIMARY KEY,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX expiring_changes_by_time ON expiring_changes (expires_at);
+    `,
+  },
 ];
 
 /** Advisory lock keys (two-int form): the hub's namespace, then the purpose. */

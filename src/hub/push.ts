@@ -139,6 +139,14 @@ export async function applyBatch(
       seqById.set(row.op_id, seq);
       maxSeq = maxSeq === null ? seq : Math.max(maxSeq, seq);
     }
+    const expiring = applied.flatMap((op) =>
+      op.kind === 'memory.put' && op.expiresAt !== undefined ? [{ seq: seqById.get(op.id)!, expires_at: op.expiresAt }] : [],
+    );
+    if (expiring.length > 0)
+      await client.query(
+        'INSERT INTO expiring_changes (seq, expires_at) SELECT seq, expires_at FROM json_to_recordset($1::json) AS t(seq bigint, expires_at bigint)',
+        [JSON.stringify(expiring)],
+      );
   }
 
   const results: PushResponse['results'] = [];
@@ -210,18 +218,20 @@ async function applyMemories(client: pg.PoolClient, applied: readonly SyncOp[], 
   const rows = [...newest.values()].map((op) => {
     const value = op.kind === 'memory.put' ? JSON.stringify(op.value) : 'null';
     const bytes = op.kind === 'memory.put' ? Buffer.byteLength(value, 'utf8') : 0;
-    return `{"customer_id":${JSON.stringify(op.customerId)},"key":${JSON.stringify(op.key)},"value":${value},"deleted":${op.kind === 'memory.forget'},"value_bytes":${bytes},"hlc":"${op.hlc}"}`;
+    const expiresAt = op.kind === 'memory.put' ? (op.expiresAt ?? null) : null;
+    return `{"customer_id":${JSON.stringify(op.customerId)},"key":${JSON.stringify(op.key)},"value":${value},"deleted":${op.kind === 'memory.forget'},"value_bytes":${bytes},"hlc":"${op.hlc}","expires_at":${expiresAt}}`;
   });
   const over = await client.query<{ customer_id: string }>(
     `WITH incoming AS (
-       SELECT * FROM json_to_recordset($1::json) AS t(customer_id text, key text, value json, deleted boolean, value_bytes int, hlc text)),
+       SELECT * FROM json_to_recordset($1::json) AS t(customer_id text, key text, value json, deleted boolean, value_bytes int, hlc text, expires_at bigint)),
      replaced AS (
        SELECT m.customer_id, m.key, m.value_bytes FROM memories m JOIN incoming i ON m.customer_id = i.customer_id AND m.key = i.key),
      written AS (
-       INSERT INTO memories (customer_id, key, value, deleted, value_bytes, hlc)
-       SELECT customer_id, key, CASE WHEN deleted THEN NULL ELSE value END, deleted, value_bytes, hlc FROM incoming
+       INSERT INTO memories (customer_id, key, value, deleted, value_bytes, hlc, expires_at)
+       SELECT customer_id, key, CASE WHEN deleted THEN NULL ELSE value END, deleted, value_bytes, hlc, expires_at FROM incoming
        ON CONFLICT (customer_id, key) DO UPDATE
-          SET value = excluded.value, deleted = excluded.deleted, value_bytes = excluded.value_bytes, hlc = excluded.hlc
+          SET value = excluded.value, deleted = excluded.deleted, value_bytes = excluded.value_bytes, hlc = excluded.hlc,
+              expires_at = excluded.expires_at
         WHERE memories.hlc < excluded.hlc
        RETURNING customer_id, key, value_bytes),
      grown AS (

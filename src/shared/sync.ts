@@ -87,7 +87,19 @@ const opBase = {
 };
 
 export const syncOpSchema = z.discriminatedUnion('kind', [
-  z.object({ ...opBase, kind: z.literal('memory.put'), key: syncKeySchema, value: boundedJsonValueSchema }).strict(),
+  z
+    .object({
+      ...opBase,
+      kind: z.literal('memory.put'),
+      key: syncKeySchema,
+      value: boundedJsonValueSchema,
+      /**
+       * When the memory expires (epoch ms), if it was kept for a time only: every desk forgets it
+       * then, and the hub removes its value. Absent: kept until changed or forgotten.
+       */
+      expiresAt: z.number().int().positive().max(8.64e15).optional(),
+    })
+    .strict(),
   /** A tombstone: the key is gone unless a newer put comes. */
   z.object({ ...opBase, kind: z.literal('memory.forget'), key: syncKeySchema }).strict(),
   z

@@ -5,7 +5,7 @@ import { migrations } from '../../src/hub/migrations';
 import { erasedMarker } from '../../src/hub/push';
 import { prng } from '../../src/main/commerce/demo/catalog';
 import type { HubClient } from '../helpers/hubClient';
-import { enrollDesks, query } from './helpers';
+import { enrollDesks, eventually, query } from './helpers';
 import { hubTestBed } from './testBed';
 
 const bed = hubTestBed();
@@ -237,6 +237,48 @@ describe('hub erasure', () => {
     const answer = await a!.pushOk([before, erase, after]);
     expect(answer.results.map((result) => result.status)).toEqual(['superseded', 'applied', 'applied']);
     expect((await memories(hub)).map((row) => row.key)).toEqual(['bia']);
+  });
+});
+
+describe('hub expiry', () => {
+  it('removes a memory kept for a time when its time is up: deleted in the state, its value gone from the log, the stamp kept', async () => {
+    const hub = await bed.hub({ expirySweepMs: 50 });
+    const [a, b] = await enrollDesks(hub, 2);
+    const expiresAt = Date.now() + 300;
+    const keptForAWhile = { ...a!.put('0901234567', 'quà tặng', 'sinh nhật vợ ngày 5'), expiresAt };
+    await a!.pushOk([keptForAWhile, a!.put('0901234567', 'sữa', 'không đường')]);
+    const [pulled] = await b!.pullAll();
+    expect(pulled!.op).toMatchObject({ key: 'quà tặng', value: 'sinh nhật vợ ngày 5', expiresAt });
+
+    await eventually(
+      async () => (await memories(hub)).find((row) => row.key === 'quà tặng')?.deleted === true,
+      'the expired memory to be removed',
+      10_000,
+    );
+    const rows = await memories(hub);
+    expect(rows).toEqual([
+      { customer_id: '0901234567', key: 'quà tặng', value: null, deleted: true, hlc: keptForAWhile.hlc },
+      { customer_id: '0901234567', key: 'sữa', value: 'không đường', deleted: false, hlc: expect.any(String) },
+    ]);
+    const log = await b!.pullAll();
+    expect(log.map((change) => change.op)).toEqual([
+      { ...keptForAWhile, value: null },
+      expect.objectContaining({ key: 'sữa', value: 'không đường' }),
+    ]);
+    expect(JSON.stringify(await query(hub.databaseUrl, 'SELECT * FROM changes'))).not.toContain('sinh nhật');
+    // An older value arriving late does not bring the key back.
+    await b!.pushOk([b!.put('0901234567', 'quà tặng', 'cũ', formatHlc(1000, 0, b!.deskId))]);
+    expect((await memories(hub)).find((row) => row.key === 'quà tặng')).toMatchObject({ deleted: true, hlc: keptForAWhile.hlc });
+  });
+
+  it('refuses a time-to-live that is not a positive whole number of milliseconds', async () => {
+    const hub = await freshHub();
+    const [a] = await enrollDesks(hub, 1);
+    for (const expiresAt of [0, -5, 1.5, '2026-12-01', null]) {
+      const answer = await a!.push([{ ...a!.put('0901234567', 'k', 'v'), expiresAt }]);
+      expect(answer.status).toBe(400);
+    }
+    expect(await memories(hub)).toEqual([]);
   });
 });
 

@@ -16,11 +16,18 @@ export interface ChangeFeed {
   readonly active: boolean;
   /**
    * A customer-wide memory was written: returns the stamp stored with the row, or null when it is
-   * not shared (too large). With `hlc`, the row is sent again under the stamp it already has.
+   * not shared (too large). `expiresAt`: its time-to-live's end, shared with it. With `hlc`, the
+   * row is sent again under the stamp it already has.
    */
-  memoryPut(customerId: string, key: string, valueJson: string, hlc?: string): string | null;
+  memoryPut(customerId: string, key: string, valueJson: string, options?: { expiresAt?: number | null; hlc?: string }): string | null;
   /** A customer-wide memory was forgotten: the stamp of the forget (the tombstone). */
   memoryForget(customerId: string, key: string): string;
+  /**
+   * A shared memory's time-to-live passed and it was deleted here (every desk deletes it at the
+   * same time, so nothing is sent): its stamp is kept as a tombstone, so that an older value
+   * arriving later brings nothing back.
+   */
+  memoryExpired(customerId: string, key: string, hlc: string): void;
   /** The customer record was created or changed (or, with `hlc`, is sent again): the stamp stored with the record. */
   customerPut(record: SharedCustomer, hlc?: string): string;
   /** Everything of the customer was erased here. */
@@ -61,6 +68,7 @@ export const noChangeFeed: ChangeFeed = {
   customerPut: () => {
     throw new Error('noChangeFeed records nothing');
   },
+  memoryExpired: () => undefined,
   customerErase: () => undefined,
   summaryAdd: () => undefined,
 };

@@ -100,7 +100,7 @@ export function createMemory(deps: {
       deps.onStorageError?.(error);
     },
   );
-  const entryStore: EntryStore = new EntryStore(db, limits, clock, ledger, search, hot, metrics);
+  const entryStore: EntryStore = new EntryStore(db, limits, clock, ledger, search, hot, metrics, feed);
   const sessionStore: SessionStore = new SessionStore(db, limits, clock, ledger, search);
   const summaries: SummaryStore = new SummaryStore(db, limits, clock, ledger, search);
   const quotas = new QuotaWatch(ledger, hot, limits, metrics, events);

@@ -68,7 +68,15 @@ export class Replica {
    * The customer id and key come in their canonical form (the hub and sync check them, as
    * `@shared/identity` says); `exists` says whether `entryStamp` found the key.
    */
-  putEntry(customerId: string, key: string, value: unknown, hlc: string, origin: Origin, exists: boolean, changes: MemoryChange[]): ApplyOutcome {
+  putEntry(
+    customerId: string,
+    key: string,
+    value: unknown,
+    shared: { hlc: string; origin: Origin; expiresAt: number | null },
+    exists: boolean,
+    changes: MemoryChange[],
+  ): ApplyOutcome {
+    const { hlc, origin } = shared;
     const { limits, clock } = this.parts;
     if (customerId.length === 0 || customerId.length > 128 || key.length === 0 || key.length > 256) return 'invalid';
     const userId = customerId;
@@ -95,7 +103,7 @@ export class Replica {
       created_at: now,
       updated_at: now,
       accessed_at: now,
-      expires_at: null,
+      expires_at: shared.expiresAt,
       source_session_id: null,
       source_turn_id: null,
       hlc,
@@ -246,9 +254,9 @@ export class Replica {
     }
     const selectPage = this.sql.get<
       [number, number],
-      { id: number; user_id: string; key: string; value: Buffer | string; codec: EntryRow['codec']; hlc: string | null }
+      { id: number; user_id: string; key: string; value: Buffer | string; codec: EntryRow['codec']; hlc: string | null; expires_at: number | null }
     >(
-      `SELECT id, user_id, key, value, codec, hlc FROM memory_entries
+      `SELECT id, user_id, key, value, codec, hlc, expires_at FROM memory_entries
         WHERE id > ? AND session_id = '' AND hlc IS ${again ? 'NOT NULL' : 'NULL'} ORDER BY id LIMIT ?`,
     );
     const setStamp = this.sql.get<[string | null, number]>('UPDATE memory_entries SET hlc = ? WHERE id = ?');
@@ -258,7 +266,10 @@ export class Replica {
       if (page.length === 0) break;
       db.transaction(() => {
         for (const row of page) {
-          const hlc = feed.memoryPut(row.user_id, row.key, decompress(row.value, row.codec), row.hlc ?? undefined);
+          const hlc = feed.memoryPut(row.user_id, row.key, decompress(row.value, row.codec), {
+            expiresAt: row.expires_at,
+            ...(row.hlc === null ? {} : { hlc: row.hlc }),
+          });
           if (hlc === null) continue;
           if (!again) setStamp.run(hlc, row.id);
           result.memories++;

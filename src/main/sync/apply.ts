@@ -25,7 +25,8 @@ export interface PageReport {
  *   than the customer's erasure; it goes through memory's entry store, so tiers, the usage ledger,
  *   quotas and the search index hold as for a local write; over a quota it is not stored (logged).
  * - `memory.forget` deletes the entry when newer than it (and than the tombstone and erasure) and
- *   keeps the tombstone.
+ *   keeps the tombstone; so does a put whose time-to-live (`expiresAt`) has passed. A put with a
+ *   time-to-live still to run is stored with it and expires here at the same time as everywhere.
  * - `customer.put` replaces the record when newer than it and than the erasure.
  * - `customer.erase` newer than the last erasure removes everything of the customer here as
  *   `memory.deleteCustomer` does, cart ids included, except shared rows stamped after it, and drops
@@ -72,7 +73,7 @@ export class Applier {
     const memoryChanges: MemoryChange[] = [];
     this.db
       .transaction(() => {
-        for (const change of changes) this.applyOne(change, report, memoryChanges, deskId);
+        for (const change of changes) this.applyOne(change, report, memoryChanges, deskId, syncedAt);
         this.state.set('cursor', cursor);
         const last = changes.at(-1)?.op as { id?: unknown } | undefined;
         if (typeof last?.id === 'string') this.state.set('cursor_op', last.id);
@@ -91,7 +92,7 @@ export class Applier {
     return report;
   }
 
-  private applyOne(change: SyncChange, report: PageReport, memoryChanges: MemoryChange[], deskId: string | null): void {
+  private applyOne(change: SyncChange, report: PageReport, memoryChanges: MemoryChange[], deskId: string | null, now: number): void {
     const op = this.parseOp(change.op);
     if (op === null) {
       report.invalid++;
@@ -124,8 +125,16 @@ export class Applier {
           report.skipped++;
           return;
         }
-        if (op.kind === 'memory.put') {
-          const outcome = this.replica.putEntry(op.customerId, op.key, op.value, op.hlc, origin, stamp !== undefined, memoryChanges);
+        // A put whose time-to-live has passed (the hub has removed its value) removes the key as a forget does.
+        if (op.kind === 'memory.put' && (op.expiresAt === undefined || op.expiresAt > now)) {
+          const outcome = this.replica.putEntry(
+            op.customerId,
+            op.key,
+            op.value,
+            { hlc: op.hlc, origin, expiresAt: op.expiresAt ?? null },
+            stamp !== undefined,
+            memoryChanges,
+          );
           if (outcome === 'applied') {
             if (tombstone !== undefined) this.deleteTombstone.run(op.customerId, op.key);
             report.applied++;
@@ -210,7 +219,17 @@ export class Applier {
         const canonical = canonicalMemoryKey(key);
         if (!canonical.ok || canonical.key !== key) return null;
         if (op.kind === 'memory.forget') return { id, customerId, hlc, kind: op.kind, key };
-        return 'value' in op ? { id, customerId, hlc, kind: op.kind, key, value: op.value as JsonValue } : null;
+        const { expiresAt } = op;
+        if (!('value' in op) || (expiresAt !== undefined && (!Number.isSafeInteger(expiresAt) || (expiresAt as number) <= 0))) return null;
+        return {
+          id,
+          customerId,
+          hlc,
+          kind: op.kind,
+          key,
+          value: op.value as JsonValue,
+          ...(expiresAt === undefined ? {} : { expiresAt: expiresAt as number }),
+        };
       }
       case 'customer.put': {
         const { displayName, phone, membershipNumber } = op;

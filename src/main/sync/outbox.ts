@@ -91,7 +91,7 @@ export class Outbox implements ChangeFeed {
 
   // ---- the change feed (inside memory's transactions) ---------------------------------------
 
-  memoryPut(customerId: string, key: string, valueJson: string, stamp?: string): string | null {
+  memoryPut(customerId: string, key: string, valueJson: string, options: { expiresAt?: number | null; hlc?: string } = {}): string | null {
     // The hub refuses such values (too large, or nested deeper than it reads); they stay on this desk (their row keeps no stamp).
     if (
       valueJson.length > SYNC_MAX_VALUE_BYTES ||
@@ -101,10 +101,11 @@ export class Outbox implements ChangeFeed {
       this.tooLarge++;
       return null;
     }
-    const hlc = stamp ?? this.clock.next();
+    const hlc = options.hlc ?? this.clock.next();
     const id = randomUUID();
+    const expires = options.expiresAt == null ? '' : `,"expiresAt":${options.expiresAt}`;
     // The value is already JSON text: put in as it is rather than parsed and written again.
-    const op = `{"id":"${id}","customerId":${JSON.stringify(customerId)},"hlc":"${hlc}","kind":"memory.put","key":${JSON.stringify(key)},"value":${valueJson}}`;
+    const op = `{"id":"${id}","customerId":${JSON.stringify(customerId)},"hlc":"${hlc}","kind":"memory.put","key":${JSON.stringify(key)},"value":${valueJson}${expires}}`;
     this.write(id, customerId, 'memory.put', op, hlc);
     return hlc;
   }
@@ -115,6 +116,10 @@ export class Outbox implements ChangeFeed {
     this.upsertTombstone.run(customerId, key, hlc);
     this.write(id, customerId, 'memory.forget', JSON.stringify({ id, customerId, hlc, kind: 'memory.forget', key }), hlc);
     return hlc;
+  }
+
+  memoryExpired(customerId: string, key: string, hlc: string): void {
+    this.upsertTombstone.run(customerId, key, hlc);
   }
 
   customerPut(record: SharedCustomer, stamp?: string): string {

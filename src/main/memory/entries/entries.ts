@@ -99,7 +99,7 @@ export class Entries {
     private readonly feed: ChangeFeed,
   ) {
     this.sharedWrite = db.transaction((row: EntryRow, text: string) => {
-      row.hlc = feed.memoryPut(row.user_id, row.key, text);
+      row.hlc = feed.memoryPut(row.user_id, row.key, text, { expiresAt: row.expires_at });
       return store.write(row);
     });
   }
@@ -157,7 +157,7 @@ export class Entries {
     }
     const row = this.store.find(userId, sessionId ?? '', validatedKey);
     if (!row || this.store.isExpired(row, now)) {
-      if (row) this.db.transaction(() => this.store.delete(row)).immediate();
+      if (row) this.db.transaction(() => this.store.deleteExpired(row, now)).immediate();
       this.metrics.miss();
       throw new AppError('not_found', `Nothing is remembered under "${validatedKey}" for this customer.`, {
         userId,

@@ -3,6 +3,7 @@ import { AppError } from '@shared/errors';
 import type { Db } from '../../storage/database';
 import { Statements } from '../statements';
 import type { Clock } from '../../core/clock';
+import { noChangeFeed, type ChangeFeed } from '../changeFeed';
 import { compress, decompress } from '../codec';
 import { HotTier } from '../hotTier';
 import type { MemoryLimits } from '../limits';
@@ -118,6 +119,8 @@ export class EntryStore {
     private readonly search: SearchIndex,
     private readonly hot: HotTier,
     private readonly metrics: Metrics,
+    /** Told when a shared entry's time-to-live passed and it was deleted (sync keeps its stamp). */
+    private readonly feed: ChangeFeed = noChangeFeed,
   ) {
     this.sql = new Statements(db);
     this.selectRow = db.prepare<[string, string, string], EntryRow>('SELECT * FROM memory_entries WHERE user_id = ? AND session_id = ? AND key = ?');
@@ -320,13 +323,23 @@ export class EntryStore {
     this.hot.deleteEntry(HotTier.scopeKey(row.user_id, row.session_id || null), row.key);
   }
 
+  /**
+   * Deletes an entry whose time-to-live or retention passed, inside the caller's transaction. A
+   * shared entry whose TTL passed leaves its stamp with sync (every desk deletes it at that time).
+   */
+  deleteExpired(row: EntryMeta, now: number): void {
+    this.delete(row);
+    if (row.hlc !== null && row.session_id === '' && row.expires_at !== null && row.expires_at <= now && this.feed.active)
+      this.feed.memoryExpired(row.user_id, row.key, row.hlc);
+  }
+
   /** Deletes a customer's expired entries (TTL passed, or cold past retention), inside the caller's transaction. */
   deleteExpiredOf(userId: string): { deleted: number; bytes: number } {
     const now = this.clock.now();
     let deleted = 0;
     let bytes = 0;
     for (const row of this.expiredOfUser.all(userId, now, now - this.limits.coldRetentionMs)) {
-      this.delete(row);
+      this.deleteExpired(row, now);
       deleted++;
       bytes += row.stored_bytes;
     }

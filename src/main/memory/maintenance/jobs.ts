@@ -46,7 +46,7 @@ async function cleanup(parts: JobParts, report: MaintenanceReport, runner: Slice
     more = await runner.slice((deadline) => {
       const rows = entries.expiredBatch(now, 200);
       for (const row of rows) {
-        entries.delete(row);
+        entries.deleteExpired(row, now);
         report.expiredDeleted++;
         report.bytesFreed += row.stored_bytes;
         if (performance.now() > deadline) return true;
