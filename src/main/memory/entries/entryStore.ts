@@ -478,6 +478,17 @@ export class EntryStore {
     return this.sql.get<[string], EntryRow>('SELECT * FROM memory_entries WHERE user_id = ? ORDER BY session_id, key').all(userId);
   }
 
+  /** The values of one session's entries of a customer (decompressed), ordered by key; none for '' (customer-wide is not a session). */
+  sessionValuesOf(userId: string, sessionId: string): JsonValue[] {
+    if (sessionId === '') return [];
+    return this.sql
+      .get<[string, string], Pick<EntryRow, 'value' | 'codec'>>(
+        'SELECT value, codec FROM memory_entries WHERE user_id = ? AND session_id = ? ORDER BY key',
+      )
+      .all(userId, sessionId)
+      .map(valueOf);
+  }
+
   /**
    * Deletes the entries of a customer (`sessionId` null) or of one session, inside the caller's
    * transaction; returns how many and the bytes they held per tier (the hot cache is the caller's).

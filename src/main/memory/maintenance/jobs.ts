@@ -11,6 +11,7 @@ import type { SessionStore } from '../sessions/sessionStore';
 import { packArchive } from '../summaries/archive';
 import type { SummaryStore } from '../summaries/summaryStore';
 import type { Summarizer } from '../summarizer';
+import { redactSessionOnly, sessionOnlyTexts, withoutSessionMemorizing } from '../sessionOnly';
 import type { Job, SliceRunner } from './scheduler';
 
 /** Rows of the id space one slice looks at, so a slice stays short even when few rows match. */
@@ -155,7 +156,16 @@ async function summarizeOld(parts: JobParts, report: MaintenanceReport, runner: 
       }
       const archived = sessions.eventsToArchive(session.id);
       const events = archived.map((row) => row.event);
-      const record = await parts.summarizer.summarize({ userId: session.user_id, sessionId: session.session_id, events });
+      // What was kept "only for this conversation" stays out of the summary, which later
+      // conversations, the customer profile and other desks (through the hub) see; the archived
+      // transcript keeps every event (it is this conversation's own record).
+      const sessionOnly = sessionOnlyTexts(events, parts.entries.sessionValuesOf(session.user_id, session.session_id));
+      const summarized = await parts.summarizer.summarize({
+        userId: session.user_id,
+        sessionId: session.session_id,
+        events: withoutSessionMemorizing(events),
+      });
+      const record = redactSessionOnly(summarized, sessionOnly);
       const packed = await packArchive(record, events);
       const done = await runner
         .slice(() => {
