@@ -107,6 +107,12 @@ describe('chat through the composition root (demo store, offline planner)', () =
     expect(unwrap(await services.dispatch('sessions.list', { userId: 'kh-001' }, { transport: 'test' }))).toEqual({ sessions: [] });
     const cancel = await services.dispatch('chat.cancel', { runId: '00000000-0000-4000-8000-000000000000' }, { transport: 'test' });
     expect(cancel).toEqual({ ok: true, value: { cancelled: false } });
+    const status = await services.dispatch('chat.status', { runId: '00000000-0000-4000-8000-000000000000' }, { transport: 'test' });
+    expect(status).toEqual({ ok: true, value: { running: false } });
+    expect(await services.dispatch('chat.status', { runId: 'run-1' }, { transport: 'test' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
   });
 
   it('uses Gemini once a key is set, with the endpoint from GEMINI_BASE_URL', async () => {
@@ -161,8 +167,11 @@ describe('chat service', () => {
     await expect(chat.send({ userId: 'kh-002', message: 'xin chào', runId: first.runId })).rejects.toMatchObject({ code: 'conflict' });
     expect(h.memory.sessions.listSessions({ userId: 'kh-002' })).toHaveLength(sessionsBefore);
     expect(chat.activeRuns).toBe(1);
+    expect(chat.status(first.runId)).toEqual({ running: true });
     expect(chat.cancel(first.runId)).toEqual({ cancelled: true });
     await chat.settled(first.runId);
+    // Ended: its last event has gone out, so a window that missed it learns the run is over.
+    expect(chat.status(first.runId)).toEqual({ running: false });
     expect(seen.filter((event) => event.runId === first.runId).at(-1)).toMatchObject({ type: 'done', status: 'cancelled' });
     expect(chat.cancel(first.runId)).toEqual({ cancelled: false });
     // ... and so is one whose run has ended.

@@ -5,7 +5,16 @@ import type { ChatSendResult } from '@shared/contract/chat';
 import type { Result } from '@shared/errors';
 import { startStandin } from '../commerce/helpers';
 import { tempDir } from '../helpers/tempDir';
-import { launchChromium, screenshot, startBridgeProcess, watchConsole, type BridgeProcess } from './harness';
+import {
+  allowEventStreamCuts,
+  cutEventStream,
+  invoke,
+  launchChromium,
+  screenshot,
+  startBridgeProcess,
+  watchConsole,
+  type BridgeProcess,
+} from './harness';
 
 // A chat run's events and the answer to `chat.send` race: the run starts at once, so its events can
 // reach the page first. The page chooses the run id and sends it with `chat.send`, so it takes a
@@ -21,6 +30,7 @@ beforeAll(async () => {
   bridge = await startBridgeProcess(tempDir('mm-run-'), ['--demo']);
   page = await browser.newPage({ viewport: { width: 1366, height: 860 } });
   problems = watchConsole(page);
+  await allowEventStreamCuts(page);
   await page.goto(bridge.url);
 });
 afterAll(async () => {
@@ -141,6 +151,109 @@ describe('a chat run in Chromium', () => {
     await held.release();
     expect(await page.locator('.message-error').count()).toBe(0);
     await screenshot(page, 'run-2-stopped-before-answer');
+  });
+
+  it('shows the answer and frees the chat when the connection comes back after the run ended without it', async () => {
+    // A stand-in store that holds the product search until the test lets it answer.
+    const store = await startStandin();
+    expect((await invoke(page, 'settings.set', { demoStore: false, storeEndpoint: store.endpoint })).ok).toBe(true);
+    const sessionId = await page.locator('#session-select').inputValue();
+    expect(sessionId).not.toBe('');
+    const list = page.getByTestId('message-list');
+    const before = Number(await list.getAttribute('data-count'));
+    const release = store.hold();
+    const notice = page.getByTestId('notice').locator('span');
+    const activity = page.getByTestId('activity');
+    const stop = page.getByRole('button', { name: 'Dừng' });
+
+    const sent = page.waitForRequest('**/api/invoke/chat.send');
+    await chatInput().fill('tìm nước mắm');
+    await chatInput().press('Enter');
+    const { runId } = (await sent).postDataJSON() as { runId: string };
+    await expect.poll(() => activity.textContent()).toContain('Đang tìm sản phẩm');
+    const cardsBefore = await page.getByTestId('product-results').count();
+
+    // The connection drops while the answer is being produced; the store answers, and the run ends, meanwhile.
+    const down = await cutEventStream(page, problems);
+    let shownWhenCut: number;
+    try {
+      await expect.poll(() => notice.textContent()).toBe('Mất kết nối tới MM Assistant; đang thử lại…');
+      shownWhenCut = Number(await list.getAttribute('data-count'));
+      expect(shownWhenCut).toBeGreaterThan(before);
+      release();
+      await expect.poll(() => invoke(page, 'chat.status', { runId }), { timeout: 20_000 }).toEqual({ ok: true, value: { running: false } });
+      // Nothing of it reached the page: the chat still shows it running. Staff start typing the next request.
+      expect(await activity.count()).toBe(1);
+      expect(Number(await list.getAttribute('data-count'))).toBe(shownWhenCut);
+      await chatInput().fill('xem giỏ hàng');
+    } finally {
+      await down.restore();
+    }
+
+    // The connection is back: the conversation is read again, with the answer, and the chat is free.
+    await expect.poll(() => notice.textContent(), { timeout: 20_000 }).toBe('Đã kết nối lại với MM Assistant.');
+    await expect.poll(() => activity.count()).toBe(0);
+    expect(await stop.count()).toBe(0);
+    const results = page.getByTestId('product-results');
+    await expect.poll(() => results.count()).toBe(cardsBefore + 1);
+    const cards = results.last().locator('article.product-card');
+    expect((await cards.first().locator('.product-name').textContent())?.toLowerCase()).toContain('nước mắm');
+    expect(await page.getByTestId('message-assistant').last().getAttribute('aria-busy')).toBe('false');
+    // The same conversation, read on from where it was: the draft stays, and the list only grew.
+    expect(await page.locator('#session-select').inputValue()).toBe(sessionId);
+    expect(await chatInput().inputValue()).toBe('xem giỏ hàng');
+    expect(Number(await list.getAttribute('data-count'))).toBeGreaterThan(shownWhenCut);
+    await screenshot(page, 'run-3-ended-while-disconnected');
+
+    // What shows is what the conversation holds: read from its history, it is the same.
+    const reconnected = await shown();
+    await page.reload();
+    await page.getByLabel('Khách hàng').fill(customer);
+    await page.getByRole('button', { name: 'Mở' }).click();
+    await expect.poll(() => page.getByTestId('product-results').count()).toBeGreaterThan(0);
+    expect(await shown()).toEqual(reconnected);
+  });
+
+  it('keeps showing a run that is still under way when the connection comes back, and all of its answer once it ends', async () => {
+    const store = await startStandin();
+    expect((await invoke(page, 'settings.set', { demoStore: false, storeEndpoint: store.endpoint })).ok).toBe(true);
+    const list = page.getByTestId('message-list');
+    const results = page.getByTestId('product-results');
+    const activity = page.getByTestId('activity');
+    const notice = page.getByTestId('notice').locator('span');
+    const release = store.hold();
+    const sent = page.waitForRequest('**/api/invoke/chat.send');
+    await chatInput().fill('tìm dầu ăn');
+    await chatInput().press('Enter');
+    const { runId } = (await sent).postDataJSON() as { runId: string };
+    await expect.poll(() => activity.textContent()).toContain('Đang tìm sản phẩm');
+    const cardsBefore = await results.count();
+
+    const down = await cutEventStream(page, problems);
+    try {
+      await expect.poll(() => notice.textContent()).toBe('Mất kết nối tới MM Assistant; đang thử lại…');
+    } finally {
+      await down.restore();
+    }
+    // Back while the store still holds the search: main says the run goes on, and the chat shows it
+    // running (what it does right now is not known until its next event).
+    await expect.poll(() => notice.textContent(), { timeout: 20_000 }).toBe('Đã kết nối lại với MM Assistant.');
+    await expect.poll(() => activity.textContent()).toContain('Đang xử lý');
+    expect(await invoke(page, 'chat.status', { runId })).toEqual({ ok: true, value: { running: true } });
+    expect(await page.getByRole('button', { name: 'Dừng' }).count()).toBe(1);
+
+    // The run ends with the connection up: its answer shows once, whole, and the chat is free.
+    release();
+    await expect.poll(() => activity.count(), { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => results.count()).toBe(cardsBefore + 1);
+    expect((await results.last().locator('article.product-card .product-name').first().textContent())?.toLowerCase()).toContain('dầu');
+    const count = await list.getAttribute('data-count');
+    const live = await shown();
+    await page.reload();
+    await page.getByLabel('Khách hàng').fill(customer);
+    await page.getByRole('button', { name: 'Mở' }).click();
+    await expect.poll(() => list.getAttribute('data-count')).toBe(count);
+    await expect.poll(shown).toEqual(live);
   });
 
   it('had no console errors or warnings', () => {

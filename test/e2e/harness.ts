@@ -159,6 +159,51 @@ export async function openAppInChromium(
   }
 }
 
+/** What Chromium logs for each event-stream request a test refused (`cutEventStream`). */
+const refusedLoad = /^error: Failed to load resource: net::ERR_FAILED$/;
+
+/**
+ * Lets `cutEventStream` drop the page's open event stream (`GET /api/events`), as when the
+ * connection to the bridge is lost. Call before the page loads: it keeps a way to abort each
+ * stream the page's `fetch` opens (the connection closes, and what the bridge sends meanwhile is lost).
+ */
+export async function allowEventStreamCuts(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const open = new Set<AbortController>();
+    const pageFetch = globalThis.fetch.bind(globalThis);
+    globalThis.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (new URL(url, location.href).pathname !== '/api/events') return pageFetch(input, init);
+      const controller = new AbortController();
+      open.add(controller);
+      const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+      return pageFetch(input, { ...init, signal });
+    };
+    (globalThis as unknown as { mmCutEventStreams: () => void }).mmCutEventStreams = () => {
+      for (const controller of open) controller.abort(new TypeError('network error'));
+      open.clear();
+    };
+  });
+}
+
+/**
+ * Drops the page's event stream now and refuses new ones until `restore` (the page keeps trying,
+ * as it does when the bridge is away); needs `allowEventStreamCuts` before the page loaded.
+ * `restore` lets the page connect again and takes the refused loads Chromium logged out of `problems`.
+ */
+export async function cutEventStream(page: Page, problems: string[]): Promise<{ restore(): Promise<void> }> {
+  const before = problems.length;
+  await page.route('**/api/events', (route) => route.abort());
+  await page.evaluate(() => (globalThis as unknown as { mmCutEventStreams: () => void }).mmCutEventStreams());
+  return {
+    async restore() {
+      await page.unroute('**/api/events');
+      const caused = problems.splice(before);
+      problems.push(...caused.filter((problem) => !refusedLoad.test(problem)));
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The desk as staff use it (shared by the e2e files that drive it), and what a page must never show.
 // ---------------------------------------------------------------------------------------------

@@ -79,6 +79,8 @@ export class StoreStandin extends DemoStore {
   private counters: StoreStandinStats = emptyStats();
   /** Stock as generated, of every product `setStock` changed: `close()` puts it back (the catalog is shared by a file's tests). */
   private readonly generatedStock = new Map<DemoProduct, number>();
+  /** Requests wait for this while it is set (`hold`). */
+  private held: Promise<void> | null = null;
 
   private constructor(options: StoreStandinOptions) {
     super(
@@ -127,6 +129,21 @@ export class StoreStandin extends DemoStore {
     this.faults = { ...noFaults, ...faults };
   }
 
+  /**
+   * Holds every GraphQL request from now on (counted, not answered) until the returned function
+   * is called; then they are answered as usual (faults included). For a test that needs a request
+   * under way at a moment it chooses.
+   */
+  hold(): () => void {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.held = held;
+    return () => {
+      if (this.held === held) this.held = null;
+      release();
+    };
+  }
+
   /** Sets the stock of the products `pick` selects (0: out of stock) until the store closes; returns them. */
   setStock(pick: (product: DemoProduct) => boolean, quantity: number): DemoProduct[] {
     const picked = this.catalog.products.filter(pick);
@@ -158,6 +175,7 @@ export class StoreStandin extends DemoStore {
       if (operation.operation === 'mutation') this.counters.mutations++;
       else this.counters.queries++;
     }
+    if (this.held) await this.held;
     const faults = this.faults;
     if (faults.hang) return true;
     if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));

@@ -1,4 +1,4 @@
-import type { ChatEvent, ChatEventBody, ChatSendResult } from '@shared/contract/chat';
+import type { ChatEvent, ChatEventBody, ChatRunStatus, ChatSendResult } from '@shared/contract/chat';
 import { AppError, toErrorShape } from '@shared/errors';
 import { Emitter } from '../core/emitter';
 import { errorFacts, silentLogger, type Logger } from '../core/logger';
@@ -48,6 +48,14 @@ export class ChatService {
   /** Stops the model stream and pending tool calls of a run; false when it already ended. */
   cancel(runId: string): { cancelled: boolean } {
     return { cancelled: this.runner.cancel(runId, new AppError('cancelled', 'Stopped by the user.')) };
+  }
+
+  /**
+   * Whether the run is still under way. False once its last event (`done`) has been emitted, when
+   * everything it stores is stored, and for an id no run here has.
+   */
+  status(runId: string): ChatRunStatus {
+    return { running: this.runner.find(runId) !== undefined };
   }
 
   /** Resolves when the run has streamed its last event (immediately for an unknown or finished run). */

@@ -12,5 +12,6 @@ export function createChatHandlers(chat: ChatService | null): HandlersFor<keyof 
   return {
     'chat.send': (request) => require().send(request),
     'chat.cancel': ({ runId }) => require().cancel(runId),
+    'chat.status': ({ runId }) => require().status(runId),
   };
 }

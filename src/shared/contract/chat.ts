@@ -55,6 +55,15 @@ export interface ChatSendResult {
  */
 export const runIdSchema = z.uuid('run id must be a UUID');
 
+/**
+ * Whether a run is still under way in main. The renderer asks when it may have missed the run's
+ * events (the bridge's event stream came back after a drop): a run that is not running has ended
+ * and stored everything it will store, or was never started here (an unknown id).
+ */
+export interface ChatRunStatus {
+  running: boolean;
+}
+
 export const chatChannels = {
   'chat.send': channel<ChatSendResult>()(
     z
@@ -68,6 +77,7 @@ export const chatChannels = {
       .strict(),
   ),
   'chat.cancel': channel<{ cancelled: boolean }>()(z.object({ runId: runIdSchema }).strict()),
+  'chat.status': channel<ChatRunStatus>()(z.object({ runId: runIdSchema }).strict()),
   // A session's events are paged by `sessions.history` (memory contract); the chat reads them there.
 };
 

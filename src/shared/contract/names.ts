@@ -37,6 +37,7 @@ export const channelNames = [
   'customers.save',
   'chat.send',
   'chat.cancel',
+  'chat.status',
   'usage.get',
   'storage.backups',
   'storage.backupNow',

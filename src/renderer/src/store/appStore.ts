@@ -4,6 +4,8 @@ import type { UsageReport } from '@shared/contract/usage';
 import type { Language, SettingsPatch, SettingsView } from '@shared/settings';
 import { ApiError, call } from '../api/client';
 import { useCartStore } from './cartStore';
+import { useChatStore } from './chatStore';
+import { useCustomerStore } from './customerStore';
 
 export type Pane = 'chat' | 'cart' | 'memory';
 export const panes: readonly Pane[] = ['chat', 'cart', 'memory'];
@@ -45,7 +47,7 @@ interface AppState {
   setHelpOpen(open: boolean): void;
   dismissed: Partial<Record<BannerId, true>>;
   dismissBanner(id: BannerId): void;
-  /** The bridge's event stream is back (events may have been missed meanwhile). */
+  /** The bridge's event stream is back (events may have been missed meanwhile): the cart, the open conversation and its list are read again. */
   reconnected(): void;
 }
 
@@ -79,6 +81,9 @@ export const useAppStore = create<AppState>()((set, get) => ({
   },
   reconnected() {
     void useCartStore.getState().resync('reconnected');
+    // A run may have ended, and messages been stored, while the events did not come: the open conversation is read again.
+    void useChatStore.getState().resync();
+    void useCustomerStore.getState().refreshSessions();
     void call('app.info', {}).then(setInfo, () => undefined);
     void call('settings.get', {}).then(
       (settings) => get().applySettings(settings),

@@ -1,20 +1,11 @@
 import { create } from 'zustand';
 import type { ChatEvent } from '@shared/contract/chat';
-import type { SessionEvent } from '@shared/contract/memory';
-import { toolProducts, type ToolProduct } from '@shared/contract/toolResults';
 import type { TokenCounts, UsageTotals } from '@shared/contract/usage';
-import type { SearchStep } from '@shared/commerce';
 import type { ErrorCode } from '@shared/errors';
 import { ApiError, call } from '../api/client';
+import { itemsFromEvents, LOCAL_ID, mergeHistory, productsItem, SEND_ERROR_ID, type ChatItem } from './chatItems';
 
-export type ChatItem =
-  | { id: string; kind: 'user'; text: string; timestamp: number }
-  /** `turnId` is the run that wrote it (the key of its token use); null for events stored without one. */
-  | { id: string; kind: 'assistant'; agent: string; text: string; timestamp: number; streaming: boolean; turnId: string | null }
-  | { id: string; kind: 'products'; tool: string; products: ToolProduct[]; foundBy: SearchStep | null; tried: string[] }
-  | { id: string; kind: 'transfer'; from: string; to: string }
-  | { id: string; kind: 'notice'; text: 'cancelled' }
-  | { id: string; kind: 'error'; code: string; message: string; retryText: string | null };
+export type { ChatItem } from './chatItems';
 
 export interface RunState {
   /** Chosen here, before `chat.send`: the run's events are recognised by it from the first one. */
@@ -25,6 +16,11 @@ export interface RunState {
   activity: { tool: string } | { transferTo: string } | null;
   /** Gemini asked the run to wait before it retries; cleared by the next event of the run. */
   waiting: { seconds: number; reason: 'rate_limited' | 'unavailable' } | null;
+  /**
+   * Some of the run's events may have been missed (the event stream was down while it ran): the
+   * conversation is read again when it ends, so what it stored shows whole.
+   */
+  missed?: true;
 }
 
 const PAGE_SIZE = 100;
@@ -96,56 +92,15 @@ interface ChatState {
   send(text: string): Promise<string | null>;
   cancel(): Promise<void>;
   receive(event: ChatEvent): void;
+  /**
+   * The event stream is back after a drop (`bridge_reconnected`): asks main whether this window's
+   * run is still under way and reads the open conversation again, merged into what is shown.
+   */
+  resync(): Promise<void>;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Product cards for a tool result that carries products (by the tool's schema in the contract); null otherwise. */
-function productsItem(id: string, tool: string, result: unknown): ChatItem | null {
-  const found = toolProducts(tool, result);
-  if (!found || found.products.length === 0) return null;
-  return { id, kind: 'products', tool: found.tool, products: found.products, foundBy: found.foundBy, tried: found.tried };
-}
-
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (isRecord(content) && typeof content.text === 'string') return content.text;
-  return '';
-}
-
-/** Stored session events as chat items; tool calls are not shown, their results are. */
-export function itemsFromEvents(events: SessionEvent[]): ChatItem[] {
-  const items: ChatItem[] = [];
-  for (const event of events) {
-    if (event.kind === 'message') {
-      const text = textOf(event.content);
-      // The model's thought parts are kept for Gemini, not shown to staff.
-      if (!text || (isRecord(event.content) && event.content.thought === true)) continue;
-      items.push(
-        event.author === 'user'
-          ? { id: event.id, kind: 'user', text, timestamp: event.timestamp }
-          : { id: event.id, kind: 'assistant', agent: event.author, text, timestamp: event.timestamp, streaming: false, turnId: event.turnId },
-      );
-    } else if (event.kind === 'tool_result' && isRecord(event.content)) {
-      // The same id the live result had (run and call), so a card's quantity and "Đã thêm" stay when the conversation is read again.
-      const callId = typeof event.content.id === 'string' ? event.content.id : null;
-      const id = event.turnId && callId ? `${event.turnId}-${callId}` : event.id;
-      const item = productsItem(id, String(event.content.name ?? ''), event.content.response);
-      if (item) items.push(item);
-    } else if (event.kind === 'transfer' && isRecord(event.content)) {
-      items.push({ id: event.id, kind: 'transfer', from: String(event.content.from ?? event.author), to: String(event.content.to ?? '') });
-    } else if (event.kind === 'error') {
-      const message = isRecord(event.content) && typeof event.content.message === 'string' ? event.content.message : textOf(event.content);
-      const code = isRecord(event.content) && typeof event.content.code === 'string' ? event.content.code : 'internal';
-      // A stop the staff asked for is not an error; the "stopped" note says it.
-      if (code === 'cancelled') items.push({ id: event.id, kind: 'notice', text: 'cancelled' });
-      else items.push({ id: event.id, kind: 'error', code, message, retryText: null });
-    }
-  }
-  return items;
-}
+/** The latest `resync`: an older one's answers, arriving after a newer one's, are dropped. */
+let resyncSeq = 0;
 
 export const useChatStore = create<ChatState>()((set, get) => ({
   userId: null,
@@ -235,7 +190,7 @@ export const useChatStore = create<ChatState>()((set, get) => ({
     // The run is known before `chat.send` answers: its first events may arrive before the answer does.
     const runId = newRunId();
     set({
-      items: [...get().items, { id: `local-${now}`, kind: 'user', text, timestamp: now }],
+      items: [...get().items, { id: `${LOCAL_ID}${now}`, kind: 'user', text, timestamp: now }],
       lastUserText: text,
       run: { runId, sessionId, activity: null, waiting: null },
     });
@@ -252,7 +207,7 @@ export const useChatStore = create<ChatState>()((set, get) => ({
         items: [
           ...get().items,
           {
-            id: `error-${now}`,
+            id: `${SEND_ERROR_ID}${now}`,
             kind: 'error',
             code: failure?.code ?? 'internal',
             message: error instanceof Error ? error.message : String(error),
@@ -350,13 +305,51 @@ export const useChatStore = create<ChatState>()((set, get) => ({
         const closed = closeStreaming(items);
         if (event.status === 'cancelled') closed.push({ id: `${event.runId}-cancelled`, kind: 'notice', text: 'cancelled' });
         set({ items: closed, run: null });
+        // Events of the run were missed: what it stored is read now that it is all there.
+        if (active.missed) void get().resync();
         // The conversation's total now includes this turn (recorded before `done`).
-        void get().refreshUsage();
+        else void get().refreshUsage();
         return;
       }
       default:
         if (run !== active) set({ run });
         return;
+    }
+  },
+
+  async resync() {
+    const seq = ++resyncSeq;
+    const { userId, run } = get();
+    if (!userId) return;
+    // Asked before the history is read: a run main says has ended has stored all it will store by then.
+    let running = run !== null;
+    if (run) {
+      try {
+        running = (await call('chat.status', { runId: run.runId })).running;
+      } catch {
+        // Main cannot say: the run shows as it was, and its `done` ends it as usual.
+      }
+      if (seq !== resyncSeq) return;
+      const now = get().run;
+      if (now?.runId === run.runId) {
+        // Still under way: what it is doing now is unknown until its next event, and when it ends it is read again.
+        if (running) set({ run: { ...now, activity: null, waiting: null, missed: true } });
+        // Ended while the stream was down (its `done` never came): the chat is free again.
+        else set({ run: null, items: closeStreaming(get().items) });
+      }
+    }
+    const { sessionId } = get();
+    if (get().userId !== userId || !sessionId) return;
+    void get().refreshUsage();
+    try {
+      const page = await call('sessions.history', { userId, sessionId, limit: PAGE_SIZE });
+      // Another conversation was opened meanwhile (it was read when opened), or a newer read came first.
+      if (seq !== resyncSeq || get().userId !== userId || get().sessionId !== sessionId) return;
+      // A run still under way here (the one asked about, or one staff started since) keeps its streaming answer.
+      const merged = mergeHistory(get().items, itemsFromEvents(page.events), get().run !== null);
+      set({ items: merged.items, loadError: null, ...(merged.complete ? {} : { olderCursor: page.nextCursor }) });
+    } catch {
+      // What is shown stays; the conversation is read again when it is opened.
     }
   },
 }));
