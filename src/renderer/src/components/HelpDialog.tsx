@@ -37,9 +37,12 @@ export function HelpDialog() {
       ref={dialog}
       className="help-dialog"
       aria-labelledby="help-title"
-      // Esc fires `cancel` at once and `close` a task later: a "?" pressed in between must open it again.
+      // Esc fires `cancel` at once and `close` a task later: a "?" pressed in between opens it again,
+      // and the late `close` of the dialog it closed must not close the one open now.
       onCancel={() => setOpen(false)}
-      onClose={() => setOpen(false)}
+      onClose={(event) => {
+        if (!event.currentTarget.open) setOpen(false);
+      }}
       data-testid="help-dialog"
     >
       <h2 id="help-title">{t('help.title')}</h2>

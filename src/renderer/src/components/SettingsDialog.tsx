@@ -216,7 +216,15 @@ export function SettingsDialog() {
   const modelChoicePath = draft?.modelChoice === OTHER_MODEL ? 'modelChoice' : 'model';
 
   return (
-    <dialog ref={dialog} className="settings-dialog" aria-labelledby="settings-title" onClose={() => setOpen(false)}>
+    <dialog
+      ref={dialog}
+      className="settings-dialog"
+      aria-labelledby="settings-title"
+      // `close` comes a task after the dialog closed: if it was opened again meanwhile, it stays open.
+      onClose={(event) => {
+        if (!event.currentTarget.open) setOpen(false);
+      }}
+    >
       <form onSubmit={(event) => void submit(event)} noValidate>
         <h2 id="settings-title">{t('settings.title')}</h2>
         {storageTrouble && <BackupsSection />}
