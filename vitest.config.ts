@@ -29,6 +29,9 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          // The page answers in milliseconds alone but can take seconds while the node suites load
+          // both cores: a condition is polled for up to 10 s (it passes as soon as it holds).
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],
