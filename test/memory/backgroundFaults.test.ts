@@ -23,10 +23,20 @@ describe('memory work done in the background', () => {
       const failed = capture.lines().find((line) => line.msg.startsWith('search indexing failed'));
       expect(failed).toMatchObject({ level: LEVEL.error, service: 'memory' });
       expect(capture.text()).not.toContain('không đường');
+      // The fault lasts (as in safe mode): the batch is tried every 30 s, and the log says so once.
+      for (let retry = 0; retry < 5; retry++) clock.advanceTo(clock.now() + 30_000);
+      const errors = () => capture.lines().filter((line) => line.level >= LEVEL.error && line.msg.startsWith('search indexing failed'));
+      expect(errors()).toHaveLength(1);
 
       db.pragma('query_only = 0');
       clock.advanceTo(clock.now() + 30_000);
       expect(memory.memory.searchMemory({ userId: 'kh-1' }, 'khong duong', 5).map((hit) => hit.ref)).toEqual(['sua']);
+      // Once a batch worked, a new fault is said again.
+      memory.memory.memorize({ userId: 'kh-1' }, 'bia', 'không uống bia');
+      db.pragma('query_only = 1');
+      clock.advanceTo(clock.now() + 5_000);
+      expect(errors()).toHaveLength(2);
+      db.pragma('query_only = 0');
     } finally {
       await memory.close();
       db.close();

@@ -95,8 +95,11 @@ export function createMemory(deps: {
       lastEventSeq: () => sessionStore.lastSeq(),
       summariesAfter: (id, limit) => summaries.forIndex(id, limit),
     },
-    (error) => {
-      deps.logger?.error({ err: errorFacts(error) }, 'search indexing failed; it will be tried again');
+    (error, repeated) => {
+      // A lasting fault (a full disk, safe mode) is tried every 30 s: said once, then only at debug
+      // level until a batch works again.
+      if (repeated) deps.logger?.debug({ err: errorFacts(error) }, 'search indexing failed again');
+      else deps.logger?.error({ err: errorFacts(error) }, 'search indexing failed; it will be tried again');
       deps.onStorageError?.(error);
     },
   );

@@ -105,13 +105,18 @@ export class SearchIndex {
   private readonly metaSet;
   private readonly metaDelete;
   private readonly rankedStatement;
+  /** The last background batch failed. */
+  private failing = false;
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly sources: IndexSources,
-    /** Told when a background batch fails (a full disk, a damaged file); the batch is tried again later. */
-    private readonly onError: (error: unknown) => void = () => undefined,
+    /**
+     * Told when a background batch fails (a full disk, a damaged file); the batch is tried again
+     * later. `repeated`: the batch before failed too (the fault lasts).
+     */
+    private readonly onError: (error: unknown, repeated: boolean) => void = () => undefined,
   ) {
     this.sql = new Statements(db);
     this.insertStatement = db.prepare<[number, string, string]>('INSERT INTO memory_fts (rowid, scope, text) VALUES (?, ?, ?)');
@@ -200,7 +205,7 @@ export class SearchIndex {
       if (this.db.open) this.flush();
     } catch (error) {
       // A full disk or a read-only (damaged) file: what is not indexed is found again at the next start.
-      this.onError(error);
+      this.onError(error, this.failing);
     } finally {
       this.clearTimer();
     }
@@ -260,10 +265,12 @@ export class SearchIndex {
     if (!this.db.open) return;
     try {
       this.indexBatch();
+      this.failing = false;
     } catch (error) {
       // A timer callback must never throw (it would end the process): the index is derived, so the
       // batch waits and is tried again; searches flush first and report the fault themselves.
-      this.onError(error);
+      this.onError(error, this.failing);
+      this.failing = true;
       this.arm(INDEX_RETRY_MS);
     }
   }
