@@ -21,7 +21,7 @@ import { createEnrollment } from '../src/hub/admin';
 import { createPool } from '../src/hub/database';
 import { enrollDesk } from '../test/helpers/hubClient';
 import { startServices } from '../test/helpers/services';
-import { testCipher } from '../test/sync/helpers';
+import { testCipher } from '../test/helpers/testCipher';
 import { percentile, round } from './_stats';
 
 const CONVERGENCE_WRITES = 1_000;

@@ -8,7 +8,8 @@ import type { Hub } from '../../src/hub';
 import { query } from '../hub/helpers';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';
-import { deskState, enroll, hashOf, hubState, invoke, put, settled, status, syncTestBed, testCipher, until } from './helpers';
+import { deskState, enroll, hashOf, hubState, invoke, put, settled, status, syncTestBed, until } from './helpers';
+import { testCipher } from '../helpers/testCipher';
 
 const bed = syncTestBed();
 const { desk, close } = bed;

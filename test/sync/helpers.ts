@@ -6,23 +6,13 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { SyncStatus } from '@shared/contract/sync';
 import type { Services } from '../../src/main/app/services';
 import { decompress } from '../../src/main/memory/codec';
-import { EncryptedSecretStore, SYNC_TOKEN_SECRET, type SecretCipher } from '../../src/main/settings/secretStore';
+import { EncryptedSecretStore, SYNC_TOKEN_SECRET } from '../../src/main/settings/secretStore';
+import { testCipher } from '../helpers/testCipher';
 import type { Hub } from '../../src/hub';
 import { eventually, query, repoRoot, startTestHub } from '../hub/helpers';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';
-
-/**
- * A stand-in for the OS keychain (Electron's safeStorage is not there in tests): reversible, so
- * the token is kept in the data file as the desktop keeps it (ciphertext in `secrets`) and a desk
- * restarted on its folder is still enrolled. Not a stand-in for the hub.
- */
-export const testCipher: SecretCipher = {
-  isEncryptionAvailable: () => true,
-  encryptString: (plain) => Buffer.from(plain, 'utf8').reverse(),
-  decryptString: (cipher) => Buffer.from(cipher).reverse().toString('utf8'),
-};
 
 /** Short timers, so a hub that went away is tried again within a test's time. */
 export const testSyncTimings = { pullIntervalMs: 2_000, retryBaseMs: 50, retryMaxMs: 1_000, pushDelayMs: 5 };
