@@ -36,6 +36,8 @@ export interface HubOptions {
   now?: () => number;
   /** How often memories whose time-to-live passed are removed (default every minute). */
   expirySweepMs?: number;
+  /** Live streams' heartbeat, which also ends a revoked desk's stream (default 15 s). */
+  liveHeartbeatMs?: number;
 }
 
 export interface Hub {
@@ -103,6 +105,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       quotaBytes: options.quotaBytesPerCustomer ?? DEFAULT_QUOTA_BYTES_PER_CUSTOMER,
       ...(https ? { https } : {}),
       trustProxy: options.behindTlsProxy ?? false,
+      ...(options.liveHeartbeatMs === undefined ? {} : { heartbeatMs: options.liveHeartbeatMs }),
     });
     cleanup.push(async () => {
       server.endStreams();

@@ -19,7 +19,7 @@ import type { ChangeListener } from './live';
 import { knowsChange, latestSeq, pullPage } from './pull';
 import { applyBatch, beginBatch, valueBytes, type PushResult } from './push';
 
-export const HEARTBEAT_MS = 15_000;
+const DEFAULT_HEARTBEAT_MS = 15_000;
 /** Transient PostgreSQL refusals a batch is simply run again for (deadlock, serialization, a racing op id). */
 const RETRYABLE = new Set(['40P01', '40001', '23505']);
 const MAX_ATTEMPTS = 3;
@@ -32,6 +32,8 @@ export interface ServerDeps {
   quotaBytes: number;
   https?: { cert: Buffer; key: Buffer };
   trustProxy: boolean;
+  /** Live streams get a heartbeat this often (default 15 s); a revoked desk's stream ends at the next one. */
+  heartbeatMs?: number;
 }
 
 declare module 'fastify' {
@@ -175,7 +177,7 @@ export function buildServer(deps: ServerDeps): HubServer {
         },
         (error: unknown) => logger.debug({ code: (error as { code?: unknown }).code }, 'live stream revocation check failed'),
       );
-    }, HEARTBEAT_MS);
+    }, deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     heartbeat.unref();
     streams.add(response);
     response.on('close', () => {

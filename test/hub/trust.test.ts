@@ -9,7 +9,7 @@ import { listDesks, revokeDesk } from '../../src/hub/admin';
 import type { Hub } from '../../src/hub';
 import { enrollDesk, HubClient } from '../helpers/hubClient';
 import { tempDir } from '../helpers/tempDir';
-import { enrollDesks, query, snapshotHub, startTestHub } from './helpers';
+import { enrollDesks, eventually, query, snapshotHub, startTestHub } from './helpers';
 import { hubTestBed } from './testBed';
 
 const bed = hubTestBed();
@@ -75,6 +75,34 @@ describe('hub trust', () => {
     expect((await other!.pullAll()).map((change) => change.op.kind)).toEqual(['memory.put']);
     const actions = await query<{ action: string }>(hub.databaseUrl, 'SELECT action FROM audit_trail WHERE desk_id = $1', [desk!.deskId]);
     expect(actions.map((row) => row.action).sort()).toEqual(['desk.created', 'desk.enrolled', 'desk.revoked', 'memory.put']);
+  });
+
+  it('ends a revoked desk’s live stream at the next heartbeat, and only that one', async () => {
+    const hub = await freshHub({ liveHeartbeatMs: 100 });
+    const [revoked, kept] = await enrollDesks(hub, 2);
+    const revokedLive = await revoked!.live();
+    const keptLive = await kept!.live();
+    try {
+      expect([revokedLive.status, keptLive.status]).toEqual([200, 200]);
+      const pool = new pg.Pool({ connectionString: hub.databaseUrl, max: 1 });
+      try {
+        expect(await revokeDesk(pool, revoked!.deskId)).toBe(true);
+      } finally {
+        await pool.end();
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        revokedLive.ended.then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 10_000))),
+      ]).finally(() => clearTimeout(timer));
+      expect(ended).toBe(true);
+      // The other desk's stream goes on: it keeps getting heartbeats after the revoked one ended.
+      const heartbeats = keptLive.comments.length;
+      await eventually(async () => keptLive.comments.length > heartbeats + 1, 'heartbeats on the kept stream', 10_000);
+    } finally {
+      revokedLive.close();
+      keptLive.close();
+    }
   });
 
   it('takes an enrollment code once, stores only hashes, and names the desk and store', async () => {
