@@ -28,4 +28,23 @@ describe('settings reach the services through one path', () => {
     const refused = await services.dispatch('memory.put', { userId: 'kh-q', key: 'ba', value: big }, call);
     expect(refused).toMatchObject({ ok: false, error: { code: 'quota_exceeded' } });
   });
+
+  it('a change saved while a Settings save is being applied is announced too, so the window ends with the settings as stored', async () => {
+    services = await startServices(tempDir(), { settingsOverrides: { demoStore: true } });
+    const heard: { apiKeySet: boolean; storeDeadlineSeconds: number }[] = [];
+    services.events.subscribe((name, payload) => {
+      if (name === 'settings.changed') heard.push(payload as { apiKeySet: boolean; storeDeadlineSeconds: number });
+    });
+    // Both at once, as two windows (or a window and the bridge) can send them.
+    const [saved, keyed] = await Promise.all([
+      services.dispatch('settings.set', { storeDeadlineSeconds: 12 }, call),
+      services.dispatch('settings.setApiKey', { apiKey: 'AIzaSyTEST_KEY_0123456789abcdefghijkl' }, call),
+    ]);
+    expect(saved).toMatchObject({ ok: true });
+    expect(keyed).toMatchObject({ ok: true });
+    const stored = await services.dispatch('settings.get', {}, call);
+    expect(stored).toMatchObject({ ok: true, value: { apiKeySet: true, storeDeadlineSeconds: 12 } });
+    // The last view announced is what is stored: a window that applies each event shows the truth.
+    expect(heard.at(-1)).toMatchObject({ apiKeySet: true, storeDeadlineSeconds: 12 });
+  });
 });

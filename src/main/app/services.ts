@@ -242,8 +242,10 @@ export async function createServices(config: AppConfig, host?: HostLink): Promis
     // The one way settings reach the services: each saved change is applied here before the
     // answer goes back, so the next search uses the new store and the next write the new quotas.
     // The model, its endpoint, timeouts and the token budget are read at every run instead.
-    // A save through settings.set is announced once it is applied (below): a window that re-reads
-    // its cart when the store changed then reads the new store. Other changes (the API key) at once.
+    // A save through settings.set is announced once it is applied (below), with the settings as
+    // stored by then: a window that re-reads its cart when the store changed then reads the new
+    // store. Other changes (the API key) at once, also while a save is applied: `applying` covers
+    // only the save's own synchronous write and its `changed`.
     let applying = false;
     settings.events.on('changed', (view) => {
       if (!applying) events.emit('settings.changed', view);
@@ -251,12 +253,13 @@ export async function createServices(config: AppConfig, host?: HostLink): Promis
     const saveSettings = handlers['settings.set'];
     handlers['settings.set'] = async (patch, context) => {
       applying = true;
-      let view: Awaited<ReturnType<typeof saveSettings>>;
+      let saving: ReturnType<typeof saveSettings>;
       try {
-        view = await saveSettings(patch, context);
+        saving = saveSettings(patch, context);
       } finally {
         applying = false;
       }
+      const view = await saving;
       const current = settings.get();
       memory?.applyQuotas(current.quotas);
       try {
@@ -271,7 +274,7 @@ export async function createServices(config: AppConfig, host?: HostLink): Promis
           message: `The store settings were saved but could not be applied: ${message}`,
         });
       }
-      events.emit('settings.changed', view);
+      events.emit('settings.changed', settings.view());
       return view;
     };
     const dispatchHandlers = createDispatch(handlers, logger.child({ service: 'dispatch' }));
