@@ -232,7 +232,25 @@ describe('the desk through a busy shift', () => {
     await page.getByRole('tab', { selected: true }).focus();
     await page.keyboard.press('?');
     await expect.poll(() => help.isVisible()).toBe(true);
+    // Esc and then "?" within one task: the dialog Esc closed sends its \`close\` event late, after
+    // "?" opened it again; that late event must not close the dialog now open.
+    const openAfterLateClose = await page.evaluate(async () => {
+      const dialog = document.querySelector<HTMLDialogElement>('[data-testid="help-dialog"]')!;
+      const closed = new Promise((resolve) => dialog.addEventListener('close', resolve, { once: true }));
+      const settle = async () => {
+        for (let turn = 0; turn < 10; turn++) await Promise.resolve();
+      };
+      dialog.dispatchEvent(new Event('cancel'));
+      await settle();
+      window.dispatchEvent(new KeyboardEvent('keydown', { key: '?' }));
+      await settle();
+      await closed;
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      return dialog.open;
+    });
+    expect(openAfterLateClose).toBe(true);
     await page.keyboard.press('Escape');
+    await expect.poll(() => help.isVisible()).toBe(false);
     await expectNoEnglish();
   });
 
