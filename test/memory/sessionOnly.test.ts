@@ -11,7 +11,13 @@ import type { SessionEvent, SummaryRecord } from '@shared/contract/memory';
 import { foldAccents } from '@shared/text';
 import type { ChangeFeed, SharedSummary } from '../../src/main/memory/changeFeed';
 import { createMemory, limitsFromQuotas } from '../../src/main/memory';
-import { SESSION_ONLY_SUMMARY, redactSessionOnly, sessionOnlyTexts, withoutSessionMemorizing } from '../../src/main/memory/sessionOnly';
+import {
+  SESSION_ONLY_SUMMARY,
+  redactSessionOnly,
+  sessionOnlyTexts,
+  withoutSessionMemorizing,
+  withoutSessionOnlySentences,
+} from '../../src/main/memory/sessionOnly';
 import { ExtractiveSummarizer, type Conversation, type Summarizer } from '../../src/main/memory/summarizer';
 import { createMemoryTools, runMemoryTool } from '../../src/main/memory/tools';
 import { openDatabase } from '../../src/main/storage/database';
@@ -87,6 +93,18 @@ describe('withoutSessionMemorizing', () => {
     const first = result(null, 'memorize', { saved: true, key: 'tạm', tier: 'warm' });
     const second = result(null, 'memorize', { saved: true, key: 'sữa', tier: 'warm' });
     expect(withoutSessionMemorizing([sessionCall, otherCall, first, second])).toEqual([otherCall, second]);
+  });
+});
+
+describe('withoutSessionOnlySentences', () => {
+  it('takes the sentences carrying a session-only text out of the messages, and a message left empty out of the conversation', () => {
+    const mixed = event({ author: 'user', kind: 'message', content: { text: 'Lan nay giao toi 12 nguyen trai nhe. Tôi thích sữa tươi.' } });
+    const only = event({ author: 'user', kind: 'message', content: 'Mã cổng là 4417#.' });
+    const other = event({ author: 'user', kind: 'message', content: { text: 'Cho 2 thùng Lavie.' } });
+    const toolCall = call('c1', 'search_products', { query: 'Nguyễn Trãi' });
+    const kept = withoutSessionOnlySentences([mixed, only, other, toolCall], ['Giao tới 12 Nguyễn Trãi', 'Mã cổng là 4417#']);
+    expect(kept).toEqual([{ ...mixed, content: { text: 'Tôi thích sữa tươi.' } }, other, toolCall]);
+    expect(withoutSessionOnlySentences([mixed, only], [])).toEqual([mixed, only]);
   });
 });
 
@@ -211,7 +229,7 @@ describe('the summarize job and session-only memories', () => {
       stored: JSON.stringify({ ...stored, learnedAt: undefined }),
       latest: JSON.stringify(m.memory.latestSummary(userId)),
       shared: JSON.stringify(shared),
-      handedToSummarizer: JSON.stringify(summarizer.handed[0]!.events.filter((e) => e.kind !== 'message')),
+      handedToSummarizer: JSON.stringify(summarizer.handed[0]!.events),
     };
     for (const [where, text] of Object.entries(seen)) {
       for (const secret of sessionOnly) {

@@ -1,6 +1,7 @@
 import type { JsonValue, SessionEvent, SummaryRecord } from '@shared/contract/memory';
 import { TOOL_NAMES } from '@shared/agentNames';
 import { foldAccents } from '@shared/text';
+import { messageText } from './text';
 
 /**
  * What was remembered "only for this conversation" (a session-scoped memory) must not outlive the
@@ -140,18 +141,49 @@ function needlesOf(texts: readonly string[]): string[] {
  * The record is returned as it is when there is nothing to take out.
  */
 export function redactSessionOnly(record: SummaryRecord, texts: readonly string[]): SummaryRecord {
-  const needles = needlesOf(texts);
-  if (needles.length === 0) return record;
-  const carries = (line: string) => {
-    const folded = foldAccents(line).replace(/\s+/gu, ' ');
-    return needles.some((needle) => folded.includes(needle));
-  };
+  const carries = carrierOf(texts);
+  if (carries === null) return record;
   return {
     ...record,
     summary: withoutClauses(record.summary, carries),
     key_facts: record.key_facts.filter((fact) => !carries(fact)),
     user_preferences: Object.fromEntries(Object.entries(record.user_preferences).filter(([what, value]) => !carries(what) && !carries(value))),
     important_events: record.important_events.filter((event) => !carries(event)),
+  };
+}
+
+/**
+ * The conversation's messages without their sentences that carry a session-only text, for the
+ * summarizer only: a model given them could paraphrase or translate what no exact match would
+ * then find in its summary. A message left with nothing is left out.
+ */
+export function withoutSessionOnlySentences(events: readonly SessionEvent[], texts: readonly string[]): SessionEvent[] {
+  const carries = carrierOf(texts);
+  if (carries === null) return [...events];
+  const kept: SessionEvent[] = [];
+  for (const event of events) {
+    const text = event.kind === 'message' ? messageText(event.content) : null;
+    if (text === null || !carries(text)) {
+      kept.push(event);
+      continue;
+    }
+    const left = text
+      .split(SENTENCE_BREAK)
+      .filter((sentence) => sentence.trim() !== '' && !carries(sentence))
+      .join(' ');
+    if (left === '') continue;
+    kept.push({ ...event, content: typeof event.content === 'string' ? left : { ...(event.content as Record<string, unknown>), text: left } });
+  }
+  return kept;
+}
+
+/** Whether a line carries one of `texts` (accents, case and spacing aside); null when there is nothing to look for. */
+function carrierOf(texts: readonly string[]): ((line: string) => boolean) | null {
+  const needles = needlesOf(texts);
+  if (needles.length === 0) return null;
+  return (line) => {
+    const folded = foldAccents(line).replace(/\s+/gu, ' ');
+    return needles.some((needle) => folded.includes(needle));
   };
 }
 

@@ -1,6 +1,6 @@
 import type { SessionEvent, SummaryRecord } from '@shared/contract/memory';
 import { foldAccents } from '@shared/text';
-import { searchableText } from './text';
+import { messageText, searchableText } from './text';
 
 export interface Conversation {
   userId: string;
@@ -56,7 +56,8 @@ export class ExtractiveSummarizer implements Summarizer {
     for (const event of conversation.events) {
       if (event.kind === 'message') {
         messages++;
-        if (event.author === 'user') customerSentences.push(...sentences(searchableText(event.content)));
+        // The message's own words (not its field names), else whatever it holds.
+        if (event.author === 'user') customerSentences.push(...sentences(messageText(event.content) ?? searchableText(event.content)));
       } else if ((event.kind === 'tool_call' || event.kind === 'transfer' || event.kind === 'error') && importantEvents.length < MAX_EVENTS) {
         importantEvents.push(`${event.kind}: ${clip(describe(event.content))}`);
       }

@@ -41,3 +41,10 @@ export function searchableText(value: JsonValue, maxChars = 8192): string {
 export function preview(text: string, max = 200): string {
   return text.length <= max ? text : text.slice(0, max - 1) + '…';
 }
+
+/** A message event's own words: a string, or the `text` of `{ text }` as the runner stores it; null for anything else. */
+export function messageText(content: JsonValue): string | null {
+  if (typeof content === 'string') return content;
+  if (content !== null && typeof content === 'object' && !Array.isArray(content) && typeof content.text === 'string') return content.text;
+  return null;
+}

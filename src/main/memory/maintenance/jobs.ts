@@ -11,7 +11,7 @@ import type { SessionStore } from '../sessions/sessionStore';
 import { packArchive } from '../summaries/archive';
 import type { SummaryStore } from '../summaries/summaryStore';
 import type { Summarizer } from '../summarizer';
-import { redactSessionOnly, sessionOnlyTexts, withoutSessionMemorizing } from '../sessionOnly';
+import { redactSessionOnly, sessionOnlyTexts, withoutSessionMemorizing, withoutSessionOnlySentences } from '../sessionOnly';
 import type { Job, SliceRunner } from './scheduler';
 
 /** Rows of the id space one slice looks at, so a slice stays short even when few rows match. */
@@ -163,7 +163,7 @@ async function summarizeOld(parts: JobParts, report: MaintenanceReport, runner: 
       const summarized = await parts.summarizer.summarize({
         userId: session.user_id,
         sessionId: session.session_id,
-        events: withoutSessionMemorizing(events),
+        events: withoutSessionOnlySentences(withoutSessionMemorizing(events), sessionOnly),
       });
       const record = redactSessionOnly(summarized, sessionOnly);
       const packed = await packArchive(record, events);
