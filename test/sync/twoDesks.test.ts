@@ -206,7 +206,8 @@ describe('memories kept for a time, shared through the hub', () => {
     await enroll(a, hub, 'Quầy 1');
     await enroll(b, hub, 'Quầy 2');
 
-    const written = await invoke<MemoryValueView>(a, 'memory.put', { userId: chiLan, key: 'quà tặng', value: 'sinh nhật vợ', ttlMs: 2_000 });
+    // Long enough for B to receive it first on a loaded machine (it arrives in milliseconds alone).
+    const written = await invoke<MemoryValueView>(a, 'memory.put', { userId: chiLan, key: 'quà tặng', value: 'sinh nhật vợ', ttlMs: 5_000 });
     await invoke(a, 'memory.put', { userId: chiLan, key: 'sữa', value: 'không đường' });
     expect(written.expiresAt).not.toBeNull();
     const stamp = a.db!.prepare("SELECT hlc FROM memory_entries WHERE key = 'quà tặng'").pluck().get();
