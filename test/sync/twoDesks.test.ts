@@ -89,6 +89,7 @@ describe('two desks sharing a customer through the hub', () => {
 });
 
 const chiLan = '0901234567';
+const erased = '0912345678';
 
 /**
  * A copy of the database as it is now, as restoring a backup (pg_dump) of it would give it: the
@@ -125,8 +126,10 @@ describe('a hub restored from a backup', () => {
     await enroll(a, first, 'Quầy 1');
     await enroll(b, first, 'Quầy 2');
     await put(a, chiLan, 'sữa', 'không đường');
+    await put(b, erased, 'ghi chú', 'khách quen, hay mua bia');
     await settled(a, databaseUrl);
     await settled(b, databaseUrl);
+    await settled(a, databaseUrl);
 
     // The backup, taken with the hub stopped for a moment (the desks keep working meanwhile).
     await first.close();
@@ -137,8 +140,11 @@ describe('a hub restored from a backup', () => {
     await put(a, chiLan, 'dị ứng', 'đậu phộng');
     await invoke(b, 'customers.save', { customerId: chiLan, displayName: 'Chị Lan' });
     await invoke(b, 'memory.forget', { userId: chiLan, key: 'sữa' });
+    // …and A erases a customer the backup still holds.
+    await invoke(a, 'memory.deleteCustomer', { userId: erased });
     await settled(a, databaseUrl);
     await settled(b, databaseUrl);
+    expect(JSON.stringify(await hubState(databaseUrl))).not.toContain(erased);
     const beforeRestore = hashOf(await hubState(databaseUrl));
     expect(hashOf(deskState(a))).toBe(beforeRestore);
 
@@ -150,6 +156,10 @@ describe('a hub restored from a backup', () => {
     expect((await status(a)).lastError?.code).toBe('hub_restored');
     expect((await status(b)).lastError?.code).toBe('hub_restored');
 
+    // The erasure the restored hub lacked came back from the desks (they keep only its hash, and
+    // learned the id again from the customer's older changes the hub sent): nothing of them is left.
+    expect(await query(backupUrl, 'SELECT customer_id FROM erasures')).toEqual([{ customer_id: erased }]);
+    expect(JSON.stringify(await query(backupUrl, 'SELECT customer_id, change FROM changes WHERE customer_id = $1', [erased]))).not.toContain('bia');
     // A change made now gets a seq B's old cursor had passed: B must still see it.
     await put(a, chiLan, 'ghi chú', 'giao hàng buổi sáng');
     await until(async () => (await entryOf(b, 'ghi chú'))?.value === 'giao hàng buổi sáng', 'the new change on desk B', 30_000);

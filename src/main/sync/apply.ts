@@ -43,6 +43,8 @@ export class Applier {
   private readonly deleteCarts;
   /** Customer id → its erasure record's key (a hash), for the customers of recent pages. */
   private readonly hashes = new Map<string, string>();
+  /** Erasures sent again because the hub lacked them (customer hash and stamp), so each goes once. */
+  private readonly resentErasures = new Set<string>();
   /** Customer id as received → canonical (null: refused), for the customers of recent pages. */
   private readonly canonicalIds = new Map<string, string | null>();
 
@@ -100,6 +102,7 @@ export class Applier {
     }
     this.outbox.clock.observe(op.hlc);
     const erasedAt = this.erasureOf.get(this.hashOf(op.customerId))?.hlc;
+    if (erasedAt !== undefined && erasedAt > op.hlc) this.hubLacksErasure(op.customerId, erasedAt);
     if (op.kind === 'customer.erase') {
       if (erasedAt !== undefined && erasedAt >= op.hlc) {
         report.skipped++;
@@ -174,6 +177,21 @@ export class Applier {
         return;
       }
     }
+  }
+
+  /**
+   * The hub sent a change of a customer older than this desk's erasure of them: the hub would have
+   * deleted it had it known the erasure, so it does not (its database was restored from a backup
+   * taken before it). The erasure is sent again, under its own stamp, once per erasure and run; a
+   * copy of one the hub already has changes nothing there.
+   */
+  private hubLacksErasure(customerId: string, erasedAt: string): void {
+    const mark = `${this.hashOf(customerId)}:${erasedAt}`;
+    if (this.resentErasures.has(mark)) return;
+    if (this.resentErasures.size >= 10_000) this.resentErasures.clear();
+    this.resentErasures.add(mark);
+    this.outbox.resendErasure(customerId, erasedAt);
+    this.logger.warn('the sync hub sent changes of a customer this desk erased; the erasure is sent again');
   }
 
   private hashOf(customerId: string): string {

@@ -180,6 +180,12 @@ export class Outbox implements ChangeFeed {
     return sent;
   }
 
+  /** Sends an erasure this desk has again, under its own stamp (the hub lost it: see `Applier`). */
+  resendErasure(customerId: string, hlc: Hlc): void {
+    const id = randomUUID();
+    this.write(id, customerId, 'customer.erase', JSON.stringify({ id, customerId, hlc, kind: 'customer.erase' }), hlc);
+  }
+
   /**
    * An erasure at `hlc` (here or from the hub), inside the caller's transaction: the customer's
    * older pending and refused ops and tombstones go, and the erasure is kept (hashed id) so that
