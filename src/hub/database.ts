@@ -19,6 +19,8 @@ interface Credentials {
   password: string;
   /** The port the running embedded server listens on, for admin commands while a hub runs. */
   port: number | null;
+  /** The process (hub or command) that started the running server and stops it when it ends. */
+  ownerPid: number | null;
 }
 
 /**
@@ -33,10 +35,11 @@ export async function startEmbeddedDatabase(dataDir: string, logger: Logger): Pr
   if (!credentials || !isInitialised(databaseDir)) {
     if (isInitialised(databaseDir))
       throw new Error(`${credentialsFile} is missing: the embedded PostgreSQL in ${databaseDir} cannot be opened without it.`);
-    credentials = { password: randomPassword(), port: null };
+    credentials = { password: randomPassword(), port: null, ownerPid: null };
     writeCredentials(credentialsFile, credentials);
     logger.info({ dataDir }, 'initialising embedded PostgreSQL');
   }
+  await stopOrphanedServer(databaseDir, credentials, logger);
   const lines: string[] = [];
   let cluster: EmbeddedCluster;
   try {
@@ -52,7 +55,7 @@ export async function startEmbeddedDatabase(dataDir: string, logger: Logger): Pr
     logger.error({ output: lines.join('').slice(-4000) }, 'embedded PostgreSQL failed to start');
     throw error;
   }
-  writeCredentials(credentialsFile, { ...credentials, port: cluster.port });
+  writeCredentials(credentialsFile, { ...credentials, port: cluster.port, ownerPid: process.pid });
   try {
     await cluster.ensureDatabase(DATABASE_NAME);
   } catch (error) {
@@ -63,7 +66,7 @@ export async function startEmbeddedDatabase(dataDir: string, logger: Logger): Pr
   return {
     url: cluster.url(DATABASE_NAME),
     async close() {
-      writeCredentials(credentialsFile, { ...credentials, port: null });
+      writeCredentials(credentialsFile, { ...credentials, port: null, ownerPid: null });
       await cluster.stop();
       logger.info('embedded PostgreSQL stopped');
     },
@@ -156,10 +159,54 @@ export function inTransaction<T>(
   );
 }
 
+/**
+ * A PostgreSQL left running on the folder by a hub (or command) that was killed (SIGKILL, out of
+ * memory): nobody would ever stop it, and it holds the folder, so a restarted hub could not start.
+ * It is stopped (fast shutdown: open transactions roll back, committed data stays) and the start
+ * goes on. A server whose owner still runs, or whose owner is unknown, is left alone (the start
+ * then refuses, naming its pid).
+ */
+async function stopOrphanedServer(databaseDir: string, credentials: Credentials, logger: Logger): Promise<void> {
+  const pid = runningPostmaster(databaseDir);
+  if (pid === null || credentials.ownerPid === null || processAlive(credentials.ownerPid) || !isPostgres(pid)) return;
+  logger.warn({ pid, ownerPid: credentials.ownerPid }, 'stopping the embedded PostgreSQL a stopped hub left running');
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; waited < ORPHAN_STOP_MS && runningPostmaster(databaseDir) !== null; waited += 100)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  if (runningPostmaster(databaseDir) !== null)
+    throw new Error(`PostgreSQL (pid ${pid}) left running on ${databaseDir} by a stopped hub did not stop within ${ORPHAN_STOP_MS / 1000} s.`);
+}
+
+const ORPHAN_STOP_MS = 30_000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether `pid` is a PostgreSQL server (Linux's /proc says); elsewhere, or when unsure, false: never signal a stranger. */
+function isPostgres(pid: number): boolean {
+  try {
+    return /postgres/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 function readCredentials(file: string): Credentials | null {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Credentials>;
-    return typeof parsed.password === 'string' ? { password: parsed.password, port: typeof parsed.port === 'number' ? parsed.port : null } : null;
+    if (typeof parsed.password !== 'string') return null;
+    return {
+      password: parsed.password,
+      port: typeof parsed.port === 'number' ? parsed.port : null,
+      ownerPid: typeof parsed.ownerPid === 'number' ? parsed.ownerPid : null,
+    };
   } catch {
     return null; // no file yet (a fresh folder)
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SyncOp } from '@shared/sync';
+import { runningPostmaster } from '../../src/hub/embedded';
 import { LOCK_COMMIT, LOCK_NAMESPACE } from '../../src/hub/migrations';
 import { enrollDesk, type HubClient } from '../helpers/hubClient';
 import { tempDir } from '../helpers/tempDir';
@@ -223,6 +224,33 @@ describe('hub processes', () => {
     const stopped = await runHubCommand(['database-url', '--data', dataDir], env);
     expect(stopped.code).toBe(1);
     expect(stopped.stderr).toMatch(/No hub is running/);
+  });
+
+  it('starts again on its data folder after being SIGKILLed, stopping the PostgreSQL the killed hub left running', async () => {
+    const root = tempDir('mm-hub-data-');
+    fs.chmodSync(root, 0o711); // PostgreSQL runs as its own user and must pass through
+    const dataDir = path.join(root, 'hub');
+    const databaseDir = path.join(dataDir, 'postgres');
+    const env = { DATABASE_URL: '' };
+    const first = await spawnHub(['--port', '0', '--data', dataDir], env);
+    children.push(first);
+    const desk = await enrollDesk(first.url, await cliEnroll(env, 'Quầy 1', ['--data', dataDir]));
+    await desk.pushOk([desk.put('0901234567', 'sữa', 'không đường')]);
+
+    // Killed as the OS kills a process out of memory: its PostgreSQL is left running, holding the folder.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const orphan = runningPostmaster(databaseDir);
+    expect(orphan).not.toBeNull();
+
+    const again = await spawnHub(['--port', '0', '--data', dataDir], env);
+    children.push(again);
+    expect(runningPostmaster(databaseDir)).not.toBe(orphan);
+    desk.hubUrl = again.url;
+    expect((await desk.pullAll()).map((change) => change.op)).toEqual([expect.objectContaining({ key: 'sữa', value: 'không đường' })]);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toEqual({ code: 0, signal: null });
+    expect(runningPostmaster(databaseDir)).toBeNull();
   });
 
   it('refuses to serve plain HTTP off loopback, saying what to do', async () => {
