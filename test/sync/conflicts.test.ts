@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { MemoryValueView } from '@shared/contract/memory';
+import { parseHlc } from '@shared/sync';
 import type { Services } from '../../src/main/app/services';
 import type { Hub } from '../../src/hub';
 import { query } from '../hub/helpers';
 import { tempDir } from '../helpers/tempDir';
 import { deskState, enroll, hashOf, hubState, invoke, put, settled, status, syncTestBed, until } from './helpers';
 
-const { desk, close, freshHub: startHub } = syncTestBed();
+const bed = syncTestBed();
+const { desk, close, freshHub: startHub } = bed;
 let hub: Hub;
 let databaseUrl: string;
 
@@ -123,5 +125,64 @@ describe('conflicts', () => {
     await settled(b, databaseUrl);
     await settled(a, databaseUrl);
     expect(deskState(a).memories[`${customer}\u0000lần sau`]).toBe('"quầy 2"');
+  });
+
+  it('an erasure reaching a desk that served the customer again meanwhile keeps that later visit, and erases what came before', async () => {
+    await freshHub();
+    const port = Number(new URL(hub.url).port);
+    const a = await desk(tempDir());
+    const b = await desk(tempDir());
+    await enroll(a, hub, 'Quầy 1');
+    await enroll(b, hub, 'Quầy 2');
+    const customer = '0987654321';
+    const conversation = (sessionId: string, text: string) => {
+      b.memory!.sessions.createSession({ userId: customer, sessionId });
+      b.memory!.sessions.appendEvent({ userId: customer, sessionId, event: { author: 'user', kind: 'message', content: { text } } });
+    };
+    await put(b, customer, 'dị ứng', 'đậu phộng');
+    conversation('truoc', 'hỏi sữa cho con');
+    await settled(b, databaseUrl);
+
+    // The hub goes away; meanwhile A erases the customer (A keeps it for the hub) and B serves them again.
+    await hub.close();
+    await invoke(a, 'memory.deleteCustomer', { userId: customer });
+    // B's visit starts after the erasure's time (on one machine that is the next millisecond).
+    const erasedAt = parseHlc(a.db!.prepare('SELECT max(hlc) FROM sync_erasures').pluck().get() as string).wallMs;
+    await until(() => Date.now() > erasedAt, 'a millisecond after the erasure');
+    conversation('sau', 'mua bia cho tiệc');
+    await put(b, customer, 'giỏ tạm', 'bia Tiger', 'sau');
+    b.db!.prepare('INSERT INTO commerce_carts (customer_id, store, cart_id, updated_at) VALUES (?, ?, ?, ?)').run(
+      customer,
+      'demo',
+      'cart-sau',
+      Date.now(),
+    );
+
+    hub = await bed.hubOn(databaseUrl, { port });
+    await settled(a, databaseUrl);
+    await settled(b, databaseUrl);
+    await until(() => rowsOf(b, customer).entries === 1, 'the erasure on desk B');
+
+    // The visit after the erasure is still there, with its session memory and cart; nothing from before it is.
+    const sessions = b.db!.prepare('SELECT session_id FROM memory_sessions WHERE user_id = ?').pluck().all(customer);
+    expect(sessions).toEqual(['sau']);
+    expect(await invoke<MemoryValueView>(b, 'memory.get', { userId: customer, sessionId: 'sau', key: 'giỏ tạm' })).toMatchObject({
+      value: 'bia Tiger',
+    });
+    expect(rowsOf(b, customer)).toMatchObject({ entries: 1, customers: 0, carts: 1 });
+    expect(b.db!.prepare('SELECT cart_id FROM commerce_carts WHERE customer_id = ?').pluck().get(customer)).toBe('cart-sau');
+    expect(deskState(b).memories[`${customer}\u0000dị ứng`]).toBeUndefined();
+    // The usage ledger counts exactly what is left: the later visit's events and memory.
+    const usage = b.db!.prepare('SELECT sum(bytes) FROM memory_usage WHERE user_id = ?').pluck().get(customer) as number;
+    const left = b
+      .db!.prepare(
+        `SELECT (SELECT coalesce(sum(stored_bytes), 0) FROM memory_entries WHERE user_id = ?) +
+              (SELECT coalesce(sum(e.bytes), 0) FROM memory_events e JOIN memory_sessions s ON s.id = e.session_row WHERE s.user_id = ?)`,
+      )
+      .pluck()
+      .get(customer, customer) as number;
+    expect(usage).toBe(left);
+    expect(hashOf(deskState(a))).toBe(hashOf(await hubState(databaseUrl)));
+    expect(hashOf(deskState(b))).toBe(hashOf(await hubState(databaseUrl)));
   });
 });

@@ -1,5 +1,6 @@
 import type { SummaryRecord } from '@shared/contract/memory';
 import { AppError } from '@shared/errors';
+import { parseHlc } from '@shared/sync';
 import type { Clock } from '../core/clock';
 import type { Db } from '../storage/database';
 import type { ChangeFeed, Origin, SharedCustomer, SharedSummary } from './changeFeed';
@@ -156,7 +157,7 @@ export class Replica {
          FROM customers WHERE id = ? AND hlc IS NOT NULL AND hlc > ?`,
       )
       .get(customerId, keepAfter);
-    this.parts.customerData.erase(customerId, null, true);
+    this.parts.customerData.eraseFromHub(customerId, parseHlc(keepAfter).wallMs);
     for (const row of keptEntries) this.parts.entries.write({ ...row, id: -1 });
     if (keptRecord) {
       const { hlc, origin_desk, origin_store, origin_at, ...record } = keptRecord;

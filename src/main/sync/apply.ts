@@ -1,5 +1,5 @@
 import { canonicalCustomerId, canonicalMemoryKey } from '@shared/identity';
-import { UUID_PATTERN, type JsonValue, type SyncChange, type SyncOp } from '@shared/sync';
+import { parseHlc, UUID_PATTERN, type JsonValue, type SyncChange, type SyncOp } from '@shared/sync';
 import type { Logger } from '../core/logger';
 import type { MemoryChange, Origin, Replica } from '../memory';
 import type { Db } from '../storage/database';
@@ -29,8 +29,9 @@ export interface PageReport {
  *   time-to-live still to run is stored with it and expires here at the same time as everywhere.
  * - `customer.put` replaces the record when newer than it and than the erasure.
  * - `customer.erase` newer than the last erasure removes everything of the customer here as
- *   `memory.deleteCustomer` does, cart ids included, except shared rows stamped after it, and drops
- *   the customer's pending outbox ops older than it (newer ones survive).
+ *   `memory.deleteCustomer` does, cart ids included, except shared rows stamped after it and the
+ *   conversations (and carts) this desk began after it, and drops the customer's pending outbox
+ *   ops older than it (newer ones survive).
  * - `summary.add` not older than the erasure is kept once per summary id.
  * This desk's own changes come back from the hub too: their stamps equal the rows', so they are
  * skipped, and nothing applied here is written to the outbox (no echo).
@@ -61,8 +62,9 @@ export class Applier {
       'INSERT INTO sync_tombstones (customer_id, key, hlc) VALUES (?, ?, ?) ON CONFLICT (customer_id, key) DO UPDATE SET hlc = excluded.hlc WHERE excluded.hlc > hlc',
     );
     this.deleteTombstone = db.prepare<[string, string]>('DELETE FROM sync_tombstones WHERE customer_id = ? AND key = ?');
-    // Commerce's table: the store's cart ids go with the rest of an erased customer.
-    this.deleteCarts = db.prepare<[string]>('DELETE FROM commerce_carts WHERE customer_id = ?');
+    // Commerce's table: the store's cart ids go with the rest of an erased customer (a cart this desk
+    // started after the erasure belongs to a visit since, and stays).
+    this.deleteCarts = db.prepare<[string, number]>('DELETE FROM commerce_carts WHERE customer_id = ? AND updated_at <= ?');
   }
 
   /**
@@ -110,7 +112,7 @@ export class Applier {
       }
       this.replica.eraseCustomer(op.customerId, op.hlc, memoryChanges);
       this.outbox.recordErasure(op.customerId, op.hlc);
-      this.deleteCarts.run(op.customerId);
+      this.deleteCarts.run(op.customerId, parseHlc(op.hlc).wallMs);
       report.applied++;
       return;
     }

@@ -56,6 +56,34 @@ export class CustomerData {
   }
 
   /**
+   * An erasure made at another desk at `erasedAt` (epoch ms), arriving here: everything of the
+   * customer goes as `erase` does, but for the conversations this desk began after it, with their
+   * events, summaries and session memories (they are new since, not what was asked to be erased).
+   * Nothing is shared back. Customer-wide memories and the record stamped after the erasure are
+   * the caller's to keep (`Replica.eraseCustomer`).
+   */
+  eraseFromHub(userId: string, erasedAt: number): void {
+    const sessions = this.sessions.sessionsOf(userId);
+    if (!sessions.some((session) => session.created_at > erasedAt)) {
+      this.erase(userId, null, true);
+      return;
+    }
+    this.db
+      .transaction(() => {
+        for (const session of sessions) if (session.created_at <= erasedAt) this.erase(userId, session.session_id, true);
+        // The customer-wide memories (session '') and what names the customer outside memory.
+        const entries = this.entries.erase(userId, '');
+        for (const { tier, bytes, n } of entries.released) if (n > 0) this.ledger.adjust(userId, tier, -bytes, -n);
+        this.customers.erase(userId);
+        this.db.prepare('DELETE FROM identity_merges WHERE customer_id = ?').run(userId);
+      })
+      .immediate();
+    this.hot.dropScope(HotTier.scopeKey(userId, null));
+    this.quotas.forget(userId);
+    this.events.emit('changed', { userId, sessionId: null, key: null, change: 'deleteCustomer' });
+  }
+
+  /**
    * Deletes, in one transaction, everything of a customer (`sessionId` null) or of one session:
    * memory entries, sessions with their events and summaries, their search-index rows and usage
    * (and, for a customer, their record: name, phone, membership number);
