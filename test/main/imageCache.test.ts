@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GraphQLTransport } from '../../src/main/commerce/transport';
+import { systemClock } from '../../src/main/core/clock';
 import { ImageCache, looksLike, type ImageCacheOptions } from '../../src/main/images';
 import { tempDir } from '../helpers/tempDir';
 
@@ -155,6 +156,24 @@ describe('the product image cache', () => {
     expect(await smaller.stats()).toEqual({ files: 1, bytes: 400 });
     expect(await smaller.has(url('c'))).toBe(true);
     expect(fs.readdirSync(dir)).toHaveLength(1);
+  });
+
+  it('keeps the order of use on disk even when uses fall within one clock tick', async () => {
+    const store = await imageServer();
+    for (const name of ['a', 'b']) store.routes.set(`/media/${name}.png`, { type: 'image/png', body: png(400, name.charCodeAt(0)) });
+    const dir = tempDir('mm-images-');
+    const url = (name: string) => `${store.origin}/media/${name}.png`;
+    // A clock that does not move (every use in the same millisecond), set after the file system's
+    // own time: the order must come from the cache, not from when the file system wrote a file.
+    const at = Date.now() + 60_000;
+    const clock = { ...systemClock, now: () => at };
+    const cache = cacheFor(store, dir, { maxBytes: 1000, clock });
+    await cache.get(url('a'));
+    await cache.get(url('b'));
+    cache.close();
+    const smaller = cacheFor(store, dir, { maxBytes: 500, clock });
+    expect(await smaller.has(url('b'))).toBe(true);
+    expect(await smaller.has(url('a'))).toBe(false);
   });
 
   it('fetches only from the host of the store in use, over https or loopback http, without credentials', async () => {

@@ -82,6 +82,8 @@ export class ImageCache {
   private closed = false;
   /** What earlier runs kept, read on first use (not at start: the app starts without waiting for the folder). */
   private loading: Promise<boolean> | null = null;
+  /** The last use's time (ms) as written on disk: each use gets a later one (see `useTime`). */
+  private lastUse = 0;
   private writing: Promise<void> = Promise.resolve();
   /** Failed fetches are logged at most once a minute (offline, every card would log one). */
   private lastFailureLog = -Infinity;
@@ -139,7 +141,7 @@ export class ImageCache {
       // Most recently used now: last in the order, and on disk (the order survives a restart).
       this.entries.delete(key);
       this.entries.set(key, entry);
-      const now = new Date(this.clock.now());
+      const now = this.useTime();
       fs.promises.utimes(path.join(this.dir, entry.file), now, now).catch((error: unknown) => {
         // Only the order after a restart suffers: the image is served all the same.
         this.log.debug({ ...errorFacts(error) }, 'a cached image could not be marked as used');
@@ -233,6 +235,8 @@ export class ImageCache {
     const temporary = path.join(this.dir, `${key}.${crypto.randomBytes(6).toString('hex')}.tmp`);
     try {
       await fs.promises.writeFile(temporary, body, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+      const now = this.useTime();
+      await fs.promises.utimes(temporary, now, now);
       await fs.promises.rename(temporary, path.join(this.dir, file));
       const modeFailure = restrictMode(path.join(this.dir, file), PRIVATE_FILE_MODE);
       if (modeFailure) this.log.warn({ ...errorFacts(modeFailure) }, 'a cached image could not be made owner-only');
@@ -245,6 +249,16 @@ export class ImageCache {
         this.log.debug({ ...errorFacts(cleanup) }, 'a temporary image file could not be removed');
       });
     }
+  }
+
+  /**
+   * The time a use is written on disk (a file's mtime): the cache's clock, but always after the
+   * last use, so that two uses within one millisecond (or one coarse file-system tick, which a
+   * written file would get) keep their order after a restart.
+   */
+  private useTime(): Date {
+    this.lastUse = Math.max(this.clock.now(), this.lastUse + 1);
+    return new Date(this.lastUse);
   }
 
   private forget(key: string): void {
@@ -284,6 +298,7 @@ export class ImageCache {
         found.push({ key: match[1]!, file: name, bytes: stat.size, contentType: typesByExtension.get(match[2]!)!, usedAt: stat.mtimeMs });
       }
       found.sort((a, b) => a.usedAt - b.usedAt || a.file.localeCompare(b.file));
+      for (const entry of found) this.lastUse = Math.max(this.lastUse, Math.ceil(entry.usedAt));
       for (const { key, usedAt: _usedAt, ...entry } of found) {
         // The same image under another type (the store changed it): the older file goes.
         if (this.entries.has(key)) this.forget(key);
