@@ -82,6 +82,28 @@ describe('chat through the composition root (demo store, offline planner)', () =
     expect(older.events[0]).toMatchObject({ author: 'user', kind: 'message', content: { text: 'tìm sữa tươi' } });
   });
 
+  it('refuses a run id used before the app restarted: the first run’s token use stays its own', async () => {
+    const dir = tempDir();
+    services = await startServices(dir, { settingsOverrides: { demoStore: true } });
+    const runId = randomUUID();
+    const first = unwrap(
+      await services.dispatch('chat.send', { userId: 'kh-001', message: 'tìm sữa tươi', runId }, { transport: 'test' }),
+    ) as ChatSendResult;
+    await services.agent!.chat.settled(runId);
+    const recorded = services.agent!.usage.forSession('kh-001', first.sessionId);
+    expect(recorded).toHaveLength(1);
+    await services.close();
+
+    services = await startServices(dir, { settingsOverrides: { demoStore: true } });
+    const again = await services.dispatch(
+      'chat.send',
+      { userId: 'kh-001', sessionId: first.sessionId, message: 'tìm bia', runId },
+      { transport: 'test' },
+    );
+    expect(again).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(services.agent!.usage.forSession('kh-001', first.sessionId)).toEqual(recorded);
+  });
+
   it('validates requests before anything runs', async () => {
     services = await startServices(tempDir(), { settingsOverrides: { demoStore: true } });
     const empty = await services.dispatch('chat.send', { userId: 'kh-001', message: '  ', runId: randomUUID() }, { transport: 'test' });

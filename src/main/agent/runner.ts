@@ -51,6 +51,8 @@ export interface TurnUsageRecord {
 
 export interface UsageRecorder {
   record(row: TurnUsageRecord): void | Promise<void>;
+  /** Whether a run with this id was recorded, by this process or an earlier one. */
+  knows(runId: string): boolean;
 }
 
 export interface RunnerOptions {
@@ -168,9 +170,9 @@ export class Runner {
     return false;
   }
 
-  /** Whether `runId` may name a new run: not running and not used recently. */
+  /** Whether `runId` may name a new run: not running, not used recently, and not recorded before (also before a restart). */
   isFreshRunId(runId: string): boolean {
-    return !this.running.has(runId) && !this.usedRunIds.has(runId);
+    return !this.running.has(runId) && !this.usedRunIds.has(runId) && !(this.options.usage?.knows(runId) ?? false);
   }
 
   /**

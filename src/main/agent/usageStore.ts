@@ -8,6 +8,7 @@ export type StoredTurnUsage = TurnUsageRecord & { cachedTokens: number };
 /** Per-turn token use in SQLite (`agent_turn_usage`, migrations 4 and 5). */
 export class SqliteUsageRecorder implements UsageRecorder {
   private readonly insert;
+  private readonly byRunId;
   private readonly bySession;
   private readonly sessionTotal;
   private readonly rangeTotal;
@@ -20,6 +21,7 @@ export class SqliteUsageRecorder implements UsageRecorder {
          @cachedTokens, @totalTokens, @estimated, @startedAt, @finishedAt)
        ON CONFLICT (run_id) DO NOTHING`,
     );
+    this.byRunId = db.prepare<[string], { found: number }>('SELECT 1 AS found FROM agent_turn_usage WHERE run_id = ?');
     this.bySession = db.prepare<[string, string], UsageRow>(
       `SELECT run_id, user_id, session_id, provider, model, status, model_calls, prompt_tokens, output_tokens, cached_tokens,
          total_tokens, estimated, started_at, finished_at
@@ -35,6 +37,10 @@ export class SqliteUsageRecorder implements UsageRecorder {
 
   record(row: TurnUsageRecord & { cachedTokens?: number }): void {
     this.insert.run({ ...row, cachedTokens: row.cachedTokens ?? 0, estimated: row.estimated ? 1 : 0 });
+  }
+
+  knows(runId: string): boolean {
+    return this.byRunId.get(runId) !== undefined;
   }
 
   /** The conversation's turns, oldest first. */
