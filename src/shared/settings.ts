@@ -24,6 +24,8 @@ export const quotaSettingsSchema = z
       .max(64 * 1024 * MB),
     warmTtlDays: z.number().int().min(1).max(365),
     coldRetentionDays: z.number().int().min(1).max(3650),
+    /** A conversation is summarized (its messages archived) once it had no new message for this many days. */
+    summarizeAfterDays: z.number().int().min(1).max(365),
   })
   .strict();
 
@@ -178,6 +180,7 @@ export const defaultSettings: Settings = {
     coldUserBytes: 500 * MB,
     warmTtlDays: 7,
     coldRetentionDays: 30,
+    summarizeAfterDays: 7,
   },
   backupsKept: 7,
   updatesEnabled: true,

@@ -183,6 +183,7 @@ export function createMemory(deps: {
       limits.coldUserBytes = updated.coldUserBytes;
       limits.warmTtlMs = updated.warmTtlMs;
       limits.coldRetentionMs = updated.coldRetentionMs;
+      limits.summarizeAfterMs = updated.summarizeAfterMs;
       ledger.limitsChanged();
     },
     start: () => scheduler.start(),

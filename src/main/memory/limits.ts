@@ -48,7 +48,7 @@ export function limitsFromQuotas(quotas: QuotaSettings, overrides: Partial<Memor
     coldUserBytes: quotas.coldUserBytes,
     warmTtlMs: quotas.warmTtlDays * DAY,
     coldRetentionMs: quotas.coldRetentionDays * DAY,
-    summarizeAfterMs: 7 * DAY,
+    summarizeAfterMs: quotas.summarizeAfterDays * DAY,
     sessionIdleMs: HOUR,
     accessRefreshMs: HOUR,
     recentEventsCached: 100,

@@ -145,6 +145,7 @@ export class MemoryService {
         coldUserBytes: limits.coldUserBytes,
         warmTtlDays: limits.warmTtlMs / 86_400_000,
         coldRetentionDays: limits.coldRetentionMs / 86_400_000,
+        summarizeAfterDays: limits.summarizeAfterMs / 86_400_000,
       },
       lastRuns: this.parts.lastRuns(),
       process: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external },

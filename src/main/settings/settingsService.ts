@@ -26,8 +26,11 @@ export class SettingsService {
       const rows = this.db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[];
       for (const row of rows) {
         if (!Object.hasOwn(defaultSettings, row.key)) continue;
-        // The table's CHECK (json_valid) keeps every value parseable.
-        const candidate = { ...merged, [row.key]: JSON.parse(row.value) as unknown };
+        // The table's CHECK (json_valid) keeps every value parseable. A stored group (the quotas) is
+        // laid over its defaults: a field added by a later version gets its default, the rest stay.
+        const value = JSON.parse(row.value) as unknown;
+        const fallback = defaultSettings[row.key as keyof typeof defaultSettings];
+        const candidate = { ...merged, [row.key]: isPlainObject(value) && isPlainObject(fallback) ? { ...fallback, ...value } : value };
         // A stored value that no longer validates (older version, hand edit) falls back to the default.
         if (settingsSchema.safeParse(candidate).success) merged[row.key] = candidate[row.key];
         else this.log.warn({ setting: row.key }, 'a stored setting no longer validates; its default is used');
@@ -102,4 +105,8 @@ export class SettingsService {
     }
     return this.db;
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -179,7 +179,7 @@ export interface MaintenanceReport {
   compressed: number;
   summarized: number;
   skipped: number;
-  /** Summarization: conversations left whole because they had a message within the last 7 days (only older ones are summarized). */
+  /** Summarization: conversations left whole because they had a message within the last `summarizeAfterDays` days (only older ones are summarized). */
   recent: number;
   bytesFreed: number;
   trigger: 'schedule' | 'catch-up' | 'manual';
@@ -205,6 +205,7 @@ export interface MemoryStats extends MemoryCounters {
     coldUserBytes: number;
     warmTtlDays: number;
     coldRetentionDays: number;
+    summarizeAfterDays: number;
   };
   lastRuns: Partial<Record<MaintenanceTask, number>>;
   process: { rss: number; heapUsed: number; heapTotal: number; external: number };

@@ -25,6 +25,7 @@ const quotaFields: { key: keyof QuotaSettings; unit: number }[] = [
   { key: 'coldUserBytes', unit: MB },
   { key: 'warmTtlDays', unit: 1 },
   { key: 'coldRetentionDays', unit: 1 },
+  { key: 'summarizeAfterDays', unit: 1 },
 ];
 
 const localizedIssues = new Set(['invalid_format', 'invalid_type', 'too_small', 'too_big', 'invalid_value']);

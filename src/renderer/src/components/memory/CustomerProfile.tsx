@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { customerLabel, formatPhone } from '@shared/identity';
 import type { JsonValue, SessionView, SummaryView } from '@shared/contract/memory';
 import type { ErrorCode } from '@shared/errors';
+import { defaultSettings } from '@shared/settings';
 import { formatBytes, formatDate, formatDateTime } from '../../format';
 import { errorText, useT, type Translate } from '../../i18n';
 import { useAppStore } from '../../store/appStore';
@@ -386,6 +387,7 @@ function ItemView({ item, sessions, focus }: { item: ProfileItem; sessions: Sess
 function Conversations({ userId, sessions, summaries }: { userId: string; sessions: SessionView[]; summaries: SummaryView[] }) {
   const t = useT();
   const language = useAppStore((state) => state.language);
+  const summarizeAfterDays = useAppStore((state) => state.settings?.quotas.summarizeAfterDays ?? defaultSettings.quotas.summarizeAfterDays);
   const recent = sessions.slice(0, RECENT_CONVERSATIONS);
   const summaryOf = (sessionId: string) => summaries.find((summary) => summary.sessionId === sessionId);
   return (
@@ -427,7 +429,7 @@ function Conversations({ userId, sessions, summaries }: { userId: string; sessio
                     )}
                   </div>
                 ) : (
-                  <p className="muted">{session.summarizedAt ? t('profile.summaryGone') : t('profile.noSummary')}</p>
+                  <p className="muted">{session.summarizedAt ? t('profile.summaryGone') : t('profile.noSummary', { days: summarizeAfterDays })}</p>
                 )}
               </li>
             );

@@ -20,15 +20,15 @@ function perInterval(samples: MetricsSample[], pick: (sample: MetricsSample) => 
 
 /**
  * The report in words. A summarization that summarized nothing says why: the conversations it left
- * had a message in the last 7 days (a long conversation from today is not summarized), or were open.
+ * had a message in the last `days` days (a long conversation from today is not summarized), or were open.
  */
-function reportText(t: Translate, report: MaintenanceReport, freed: string): string {
+function reportText(t: Translate, report: MaintenanceReport, freed: string, days: number): string {
   if (report.task === 'summarize' && report.summarized === 0) {
     const kept = [
-      ...(report.recent > 0 ? [t('memory.report.recent', { count: report.recent })] : []),
+      ...(report.recent > 0 ? [t('memory.report.recent', { count: report.recent, days })] : []),
       ...(report.skipped > 0 ? [t('memory.report.open', { count: report.skipped })] : []),
     ];
-    return kept.length > 0 ? t('memory.report.summarizeKept', { kept: kept.join('; ') }) : t('memory.report.summarizeNone');
+    return kept.length > 0 ? t('memory.report.summarizeKept', { kept: kept.join('; '), days }) : t('memory.report.summarizeNone');
   }
   return t('memory.report', {
     task: t(`task.${report.task}`),
@@ -152,7 +152,11 @@ export function Overview() {
             </button>
             <span className="muted">
               {' '}
-              {t(`memory.runHint.${task}`, { warmDays: stats.limits.warmTtlDays, coldDays: stats.limits.coldRetentionDays })}
+              {t(`memory.runHint.${task}`, {
+                warmDays: stats.limits.warmTtlDays,
+                coldDays: stats.limits.coldRetentionDays,
+                days: stats.limits.summarizeAfterDays,
+              })}
               {stats.lastRuns[task] ? ` ${t('memory.lastRun', { when: formatDateTime(stats.lastRuns[task], language) })}` : ''}
             </span>
           </li>
@@ -160,7 +164,7 @@ export function Overview() {
       </ul>
       {report && (
         <p className="muted" role="status" data-testid="maintenance-report">
-          {reportText(t, report, mb(report.bytesFreed))}
+          {reportText(t, report, mb(report.bytesFreed), stats.limits.summarizeAfterDays)}
         </p>
       )}
 
