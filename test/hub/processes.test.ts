@@ -157,9 +157,11 @@ describe('hub processes', () => {
     const caughtAnswer = desk.push(caught);
     await eventually(async () => (await batchesWaiting(databaseUrl)) === 1, 'the batch inside its transaction');
     await bed.postgres().pause();
-    const refused = await caughtAnswer;
-    expect(refused.status).toBe(503);
-    expect((refused.body as { error: { code: string } }).error.code).toBe('unavailable');
+    // PostgreSQL ends its sessions in no fixed order: the batch is refused (503, nothing applied),
+    // or, when the lock holder's session ends first, it commits just before its own. Once either way.
+    const caughtOutcome = await caughtAnswer;
+    expect([503, 200]).toContain(caughtOutcome.status);
+    if (caughtOutcome.status === 503) expect((caughtOutcome.body as { error: { code: string } }).error.code).toBe('unavailable');
     await lock.end().catch(() => undefined); // its server is gone
 
     // While PostgreSQL is down: typed 503s, the hub stays up.
@@ -170,7 +172,7 @@ describe('hub processes', () => {
     expect((await desk.pull(0)).status).toBe(503);
 
     await bed.postgres().resume();
-    expect(new Set(await pushUntilAccepted(desk, caught))).toEqual(new Set(['applied']));
+    expect(new Set(await pushUntilAccepted(desk, caught))).toEqual(new Set([caughtOutcome.status === 200 ? 'duplicate' : 'applied']));
     const duringAnswer = await pushUntilAccepted(desk, during);
     expect(duringAnswer).toEqual(['applied']);
     expect(await pushUntilAccepted(desk, [before])).toEqual(['duplicate']);
