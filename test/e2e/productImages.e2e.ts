@@ -50,6 +50,20 @@ async function imagesShown(): Promise<{ loaded: number; total: number; sources: 
   });
 }
 
+/** Waits until the cards show images and every one of them has loaded. */
+async function waitForAllImages(): Promise<void> {
+  await expect.poll(async () => (await imagesShown()).total, { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect
+    .poll(
+      async () => {
+        const shown = await imagesShown();
+        return shown.loaded === shown.total;
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(true);
+}
+
 async function openSettings(): Promise<void> {
   await page.getByRole('button', { name: 'Cài đặt' }).click();
 }
@@ -78,16 +92,7 @@ describe('product images in Chromium through the bridge', () => {
     const before = store.stats.requests;
     await chatInput().fill('tìm sữa tươi');
     await chatInput().press('Enter');
-    await expect.poll(async () => (await imagesShown()).total, { timeout: 20_000 }).toBeGreaterThan(0);
-    await expect
-      .poll(
-        async () => {
-          const shown = await imagesShown();
-          return shown.loaded === shown.total;
-        },
-        { timeout: 20_000 },
-      )
-      .toBe(true);
+    await waitForAllImages();
     const { sources, total } = await imagesShown();
     // Never the store's URL: a path of the page's own origin that names it.
     for (const source of sources) expect(source).toMatch(/^\/product-image\?src=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fmedia%2F/);
@@ -103,16 +108,7 @@ describe('product images in Chromium through the bridge', () => {
     await page.reload();
     await page.getByLabel('Khách hàng').fill(customer);
     await page.getByRole('button', { name: 'Mở' }).click();
-    await expect.poll(async () => (await imagesShown()).total, { timeout: 20_000 }).toBeGreaterThan(0);
-    await expect
-      .poll(
-        async () => {
-          const shown = await imagesShown();
-          return shown.loaded === shown.total;
-        },
-        { timeout: 20_000 },
-      )
-      .toBe(true);
+    await waitForAllImages();
     await screenshot(page, 'images-3-offline');
   });
 
