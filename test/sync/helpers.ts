@@ -2,15 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterEach } from 'vitest';
 import type { SyncStatus } from '@shared/contract/sync';
 import type { Services } from '../../src/main/app/services';
 import { decompress } from '../../src/main/memory/codec';
 import { EncryptedSecretStore, SYNC_TOKEN_SECRET } from '../../src/main/settings/secretStore';
 import { testCipher } from '../helpers/testCipher';
 import type { Hub } from '../../src/hub';
-import { eventually, query, repoRoot, startTestHub } from '../hub/helpers';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres';
+import { eventually, query, repoRoot, type startTestHub } from '../hub/helpers';
+import { hubTestBed } from '../hub/testBed';
 import { startServices } from '../helpers/services';
 import { tempDir } from '../helpers/tempDir';
 
@@ -33,25 +33,14 @@ export function startDesk(dir: string, timings: Partial<typeof testSyncTimings> 
  * databases and desks, all closed after the test (a hub closes once however often it is asked).
  */
 export function syncTestBed() {
-  let postgres: TestPostgres | undefined;
+  // PostgreSQL for the file and the hubs of each test, closed after it (after the desks: hooks run in reverse).
+  const hubs = hubTestBed();
   const desks: Services[] = [];
-  const hubs: Hub[] = [];
-  beforeAll(async () => {
-    postgres = await startTestPostgres();
-  });
-  afterAll(async () => {
-    await postgres?.stop();
-  });
   afterEach(async () => {
     for (const desk of desks.splice(0)) await desk.close();
-    for (const hub of hubs.splice(0)) await hub.close();
   });
   /** A hub on a database of the file's PostgreSQL that exists already (another process, a restored copy). */
-  const hubOn = async (databaseUrl: string, options: Parameters<typeof startTestHub>[1] = {}): Promise<Hub> => {
-    const hub = await startTestHub(databaseUrl, options);
-    hubs.push(hub);
-    return hub;
-  };
+  const hubOn = (databaseUrl: string, options: Parameters<typeof startTestHub>[1] = {}): Promise<Hub> => hubs.hub(options, databaseUrl);
   /** Services started another way, closed after the test too. */
   const track = (services: Services): Services => {
     desks.push(services);
@@ -70,8 +59,7 @@ export function syncTestBed() {
     },
     /** A hub on a fresh database of the file's PostgreSQL. */
     async freshHub(options: Parameters<typeof startTestHub>[1] = {}): Promise<{ hub: Hub; databaseUrl: string }> {
-      if (!postgres) throw new Error('PostgreSQL has not started');
-      const databaseUrl = await postgres.createDatabase();
+      const databaseUrl = await hubs.postgres().createDatabase();
       return { hub: await hubOn(databaseUrl, options), databaseUrl };
     },
     hubOn,
