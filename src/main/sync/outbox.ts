@@ -112,9 +112,8 @@ export class Outbox implements ChangeFeed {
 
   memoryForget(customerId: string, key: string): string {
     const hlc = this.clock.next();
-    const id = randomUUID();
     this.upsertTombstone.run(customerId, key, hlc);
-    this.write(id, customerId, 'memory.forget', JSON.stringify({ id, customerId, hlc, kind: 'memory.forget', key }), hlc);
+    this.writeForget(customerId, key, hlc);
     return hlc;
   }
 
@@ -141,8 +140,7 @@ export class Outbox implements ChangeFeed {
   customerErase(customerId: string): void {
     const hlc = this.clock.next();
     this.recordErasure(customerId, hlc);
-    const id = randomUUID();
-    this.write(id, customerId, 'customer.erase', JSON.stringify({ id, customerId, hlc, kind: 'customer.erase' }), hlc);
+    this.writeErase(customerId, hlc);
   }
 
   summaryAdd(customerId: string, summary: SharedSummary, createdAt: number): void {
@@ -167,10 +165,7 @@ export class Outbox implements ChangeFeed {
       if (rows.length === 0) break;
       this.db
         .transaction(() => {
-          for (const { customer_id: customerId, key, hlc } of rows) {
-            const id = randomUUID();
-            this.write(id, customerId, 'memory.forget', JSON.stringify({ id, customerId, hlc, kind: 'memory.forget', key }), hlc);
-          }
+          for (const { customer_id: customerId, key, hlc } of rows) this.writeForget(customerId, key, hlc);
         })
         .immediate();
       sent += rows.length;
@@ -182,8 +177,7 @@ export class Outbox implements ChangeFeed {
 
   /** Sends an erasure this desk has again, under its own stamp (the hub lost it: see `Applier`). */
   resendErasure(customerId: string, hlc: Hlc): void {
-    const id = randomUUID();
-    this.write(id, customerId, 'customer.erase', JSON.stringify({ id, customerId, hlc, kind: 'customer.erase' }), hlc);
+    this.writeErase(customerId, hlc);
   }
 
   /**
@@ -196,6 +190,16 @@ export class Outbox implements ChangeFeed {
     this.deleteRejectedOfCustomer.run(customerId, hlc);
     this.deleteTombstonesOfCustomer.run(customerId, hlc);
     this.upsertErasure.run(customerHash(customerId), hlc);
+  }
+
+  private writeForget(customerId: string, key: string, hlc: string): void {
+    const id = randomUUID();
+    this.write(id, customerId, 'memory.forget', JSON.stringify({ id, customerId, hlc, kind: 'memory.forget', key }), hlc);
+  }
+
+  private writeErase(customerId: string, hlc: string): void {
+    const id = randomUUID();
+    this.write(id, customerId, 'customer.erase', JSON.stringify({ id, customerId, hlc, kind: 'customer.erase' }), hlc);
   }
 
   private write(id: string, customerId: string, kind: string, op: string, hlc: string): void {
