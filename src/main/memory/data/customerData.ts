@@ -74,8 +74,7 @@ export class CustomerData {
         // The customer-wide memories (session '') and what names the customer outside memory.
         const entries = this.entries.erase(userId, '');
         for (const { tier, bytes, n } of entries.released) if (n > 0) this.ledger.adjust(userId, tier, -bytes, -n);
-        this.customers.erase(userId);
-        this.db.prepare('DELETE FROM identity_merges WHERE customer_id = ?').run(userId);
+        this.eraseRecord(userId);
       })
       .immediate();
     this.hot.dropScope(HotTier.scopeKey(userId, null));
@@ -99,9 +98,7 @@ export class CustomerData {
         const sessions = this.sessions.erase(sessionRows);
         if (sessionId === null) {
           this.ledger.deleteUser(userId);
-          this.customers.erase(userId);
-          // The identity migration's report names the customer's old ids (phone numbers as typed).
-          this.db.prepare('DELETE FROM identity_merges WHERE customer_id = ?').run(userId);
+          this.eraseRecord(userId);
           if (!fromHub && this.feed.active) this.feed.customerErase(userId);
         } else {
           for (const { tier, bytes, n } of entries.released) if (n > 0) this.ledger.adjust(userId, tier, -bytes, -n);
@@ -123,5 +120,11 @@ export class CustomerData {
     }
     this.events.emit('changed', { userId, sessionId, key: null, change: sessionId === null ? 'deleteCustomer' : 'deleteSession' });
     return counts;
+  }
+
+  /** What names the customer outside memory's tiers: their record, and the identity migration's report of their old ids (phone numbers as typed). */
+  private eraseRecord(userId: string): void {
+    this.customers.erase(userId);
+    this.db.prepare('DELETE FROM identity_merges WHERE customer_id = ?').run(userId);
   }
 }
